@@ -1,0 +1,51 @@
+"""ipt_graph: interpersonal inventories for Interpersonal Psychotherapy, as weighted graphs.
+
+>>> import ipt_graph as ig
+>>> client = ig.load("data/examples/grief.json")        # doctest: +SKIP
+>>> client.inventory().metrics()["n_people"]             # doctest: +SKIP
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import (
+    CaseFileError,
+    IptGraphError,
+    NotFoundError,
+    Problem,
+    SaveError,
+    ValidationError,
+    VersionError,
+)
+from .inventory import Inventory
+from .io.casefile import load, save
+from .metrics import METRICS
+from .model import Client, LifeEvent, Measure, Person, ProblemArea, Rating, Removal, Session, Tie
+
+try:
+    __version__ = version("ipt_graph")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "METRICS",
+    "CaseFileError",
+    "Client",
+    "Inventory",
+    "IptGraphError",
+    "LifeEvent",
+    "Measure",
+    "NotFoundError",
+    "Person",
+    "Problem",
+    "ProblemArea",
+    "Rating",
+    "Removal",
+    "SaveError",
+    "Session",
+    "Tie",
+    "ValidationError",
+    "VersionError",
+    "__version__",
+    "load",
+    "save",
+]

@@ -1,0 +1,1 @@
+"""Reading and writing: the case file and, later, tables and other tools' formats."""
