@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ipt-graph demo
+	$(BIN)/ipt-graph summary data/examples/
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,6 +12,7 @@ whole change when anything is wrong, naming every problem at once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -204,7 +205,8 @@ class Rating(_Record):
 
     def values(self) -> dict[str, Any]:
         """The fields this rating observed (those not None)."""
-        return {name: getattr(self, name) for name in RATING_FIELDS if getattr(self, name) is not None}
+        values = {name: getattr(self, name) for name in RATING_FIELDS}
+        return {name: value for name, value in values.items() if value is not None}
 
 
 #: Every rating field that carries forward on its own (DESIGN.md §3 rule 1), in table order.
@@ -778,11 +780,9 @@ def _parse(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
         problems += _pydantic_problems(error, "client", Client.model_fields)
         valid = {}
         for key, value in scalars.items():  # keep what is valid for the cross checks
-            try:
+            with contextlib.suppress(pydantic.ValidationError):
                 valid |= _ScalarClient.model_validate({"client_id": "x", key: value}
                                                      ).model_dump(include={key})
-            except pydantic.ValidationError:
-                pass
         fields.update(valid)
         fields.setdefault("client_id", "invalid")
     for list_name, record_type in _RECORD_LISTS.items():
@@ -857,7 +857,8 @@ def _cross_problems(client: Client, rings: int | None, *, indexed: bool,
         for index, record in enumerate(getattr(client, list_name)):
             k = key(record)
             if k in seen:
-                add(_describe(list_name, record, index), "", "appears twice (its key must be unique)")
+                add(_describe(list_name, record, index), "",
+                    "appears twice (its key must be unique)")
             seen.add(k)
 
     unique("people", lambda p: p.person_id)

@@ -9,6 +9,7 @@ whole old file or the whole new one.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -174,10 +175,8 @@ def atomic_write(path: Path, data: bytes) -> None:
                         ) from None
     finally:
         if temporary is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            except OSError:
-                pass
 
 
 def _fsync_folder(folder: Path) -> None:

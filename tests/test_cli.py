@@ -1,0 +1,107 @@
+"""The command line, tested in-process through main(argv)."""
+
+import json
+
+import pandas as pd
+import pytest
+
+import ipt_graph as ig
+from ipt_graph.cli import main
+from ipt_graph.metrics import METRICS
+
+
+def _client(client_id="C-CLI"):
+    client = ig.Client(client_id, rings=3)
+    client.add_person("p1", label="ZZMARKER Partner", role="partner")
+    client.add_person("p2", label="Sister (B.)", role="sibling")
+    client.add_session(1, date="2026-01-05", phase="initial", measures={"phq9": 17})
+    client.add_session(2, date="2026-01-12", phase="initial", attended=False)
+    client.add_session(3, date="2026-01-19", phase="middle", measures={"phq9": 11})
+    client.rate(1, "p1", ring=1, support=4, conflict=5)
+    client.rate(1, "p2", ring=2, support=5, conflict=1)
+    client.tie(1, "p1", "p2")
+    client.add_problem_area("role_dispute", primary=True, focus=["p1"])
+    return client
+
+
+@pytest.fixture
+def case(tmp_path):
+    return ig.save(_client(), tmp_path / "case.json")
+
+
+@pytest.fixture
+def broken(tmp_path, case):
+    data = json.loads(case.read_text())
+    data["ratings"][0]["ring"] = 5
+    data["ratings"][1]["support"] = 0
+    data["people"][0]["notes"] = "x"  # not a field of a person
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_validate_ok(case, capsys):
+    assert main(["validate", str(case)]) == 0
+    assert "ok" in capsys.readouterr().out
+
+
+def test_validate_lists_every_problem_one_per_line_without_labels(broken, capsys):
+    assert main(["validate", str(broken)]) == 1
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith(str(broken)) for line in lines)
+    assert any("ratings[0] (session 1, person p1): ring: must be 1..3" in line for line in lines)
+    assert "Traceback" not in err and "ZZMARKER" not in err
+
+
+def test_validate_not_json(tmp_path, capsys):
+    path = tmp_path / "junk.json"
+    path.write_text("{not json")
+    assert main(["validate", str(path)]) == 1
+    assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_bad_usage_exits_2(capsys):
+    assert main([]) == 2
+    assert main(["validate"]) == 2
+    assert main(["frobnicate"]) == 2
+
+
+def test_summary(case, capsys):
+    assert main(["summary", str(case)]) == 0
+    out = capsys.readouterr().out
+    assert "Client C-CLI" in out
+    assert "missed: 2" in out
+    assert "PHQ-9: 17 (s1) → 11 (s3)" in out
+    assert "ZZMARKER Partner" in out
+
+
+def test_summary_redacted_hides_labels(case, capsys):
+    assert main(["summary", "--redact", str(case)]) == 0
+    out = capsys.readouterr().out
+    assert "ZZMARKER" not in out
+    assert "p1 (partner)" in out
+
+
+def test_metrics_one_row_per_client_session(tmp_path, capsys):
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    ig.save(_client("C-A"), folder / "a.json")
+    ig.save(_client("C-B"), folder / "b.json")
+    out = tmp_path / "metrics.csv"
+    assert main(["metrics", str(folder), "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["client_id", "session", *METRICS]
+    assert len(table) == 6
+    assert sorted(set(table.client_id)) == ["C-A", "C-B"]
+    expected = _client("C-A").inventory(2).metrics()
+    row = table[(table.client_id == "C-A") & (table.session == 2)].iloc[0]
+    assert row["n_people"] == expected["n_people"] == 2
+    assert row["constraint"] == pytest.approx(expected["constraint"])
+
+
+def test_metrics_refuses_invalid_input(broken, tmp_path):
+    out = tmp_path / "metrics.csv"
+    assert main(["metrics", str(broken), "-o", str(out)]) == 1
+    assert not out.exists()
