@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import CaseFileError, SaveError, ValidationError, VersionError
 from ..model import Client
+from . import encryption
 
 __all__ = ["FORMAT", "VERSION", "casefile_schema", "dumps", "load", "loads", "save"]
 
@@ -101,13 +102,14 @@ def loads(text: str | bytes, source: str | None = None) -> Client:
     return Client.from_dict(body, source=source)
 
 
-def load(path: str | os.PathLike[str]) -> Client:
-    """Load and validate a case file.
+def load(path: str | os.PathLike[str], *, passphrase: str | None = None) -> Client:
+    """Load and validate a case file, decrypting it when it was saved with a passphrase.
 
     Raises
     ------
     CaseFileError
-        Not a readable ipt-graph case file (not UTF-8 JSON, NaN, wrong format).
+        Not a readable ipt-graph case file (not UTF-8 JSON, NaN, wrong format), or encrypted
+        and the passphrase is missing or wrong, or the file was altered.
     VersionError
         Written by a newer ipt_graph.
     ValidationError
@@ -121,6 +123,8 @@ def load(path: str | os.PathLike[str]) -> Client:
         raise CaseFileError(f"{path}: cannot be read ({error.strerror or error})") from None
     if len(raw) > MAX_BYTES:
         raise CaseFileError(f"{path}: larger than {MAX_BYTES // 2**20} MB")
+    if encryption.is_encrypted(raw):
+        raw = encryption.decrypt(raw, passphrase, source=str(path))
     return loads(raw, source=str(path))
 
 
@@ -130,12 +134,21 @@ def dumps(client: Client) -> str:
     if problems:
         raise ValidationError(problems)
     data = {"format": FORMAT, "version": VERSION, **client.to_dict()}
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False,
-                      indent=2) + "\n"
+    try:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=2)
+    except ValueError:  # a NaN or infinity that bypassed validation (model_construct...)
+        raise CaseFileError(f"client {client.client_id}: NaN and infinities are not allowed "
+                            "in a case file (numbers must be finite)") from None
+    return text + "\n"
 
 
-def save(client: Client, path: str | os.PathLike[str]) -> Path:
+def save(client: Client, path: str | os.PathLike[str], *, passphrase: str | None = None,
+         scrypt_n: int = encryption.DEFAULT_N) -> Path:
     """Write ``client`` to ``path`` atomically and durably; returns the path.
+
+    With a ``passphrase`` the file is encrypted (scrypt and AES-256-GCM, see
+    :mod:`ipt_graph.io.encryption` for what that protects); the plaintext is never written.
+    ``scrypt_n`` is the scrypt cost; lower it only in tests.
 
     The text goes to a temporary file in the same folder, which is flushed, fsynced and
     renamed over ``path`` with :func:`os.replace`; then the folder is fsynced so the rename
@@ -151,6 +164,8 @@ def save(client: Client, path: str | os.PathLike[str]) -> Path:
     """
     path = Path(path)
     data = dumps(client).encode("utf-8")
+    if passphrase is not None:
+        data = encryption.encrypt(data, passphrase, n=scrypt_n)
     atomic_write(path, data)
     return path
 
