@@ -177,6 +177,10 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.",
                                                  suffix=".tmp")
+        # mkstemp makes the file 0600, right for health information; a file that already
+        # exists keeps the mode its owner gave it.
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, path.stat().st_mode & 0o7777)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
