@@ -7,6 +7,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .change import Change, compare
 from .errors import (
     CaseFileError,
     IptGraphError,
@@ -20,6 +21,7 @@ from .inventory import Inventory
 from .io.casefile import load, save
 from .metrics import METRICS
 from .model import Client, LifeEvent, Measure, Person, ProblemArea, Rating, Removal, Session, Tie
+from .outcomes import Instrument
 
 try:
     __version__ = version("ipt_graph")
@@ -29,7 +31,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "METRICS",
     "CaseFileError",
+    "Change",
     "Client",
+    "Instrument",
     "Inventory",
     "IptGraphError",
     "LifeEvent",
@@ -46,6 +50,7 @@ __all__ = [
     "ValidationError",
     "VersionError",
     "__version__",
+    "compare",
     "load",
     "save",
 ]

@@ -249,8 +249,9 @@ def inventory_metrics(inventory: Inventory, threshold: float = vocab.TYPE_THRESH
     -----
     ``desired_ring_gap`` is the mean of ``ring - desired_ring`` over people with both.
     ``sni_diversity`` is the number of SNI role types with at least one living person in
-    regular contact (fortnightly or more often) and ``sni_high_contact`` the number of such
-    people: both SNI-*derived*, from the inventory, not the administered questionnaire (Cohen
+    regular contact (fortnightly or more often) and ``sni_high_contact`` the number of living
+    people in regular contact who hold one of the SNI's 12 roles (professionals and ex-partners
+    have none, so they count in neither): both SNI-*derived*, from the inventory, not the administered questionnaire (Cohen
     et al. 1997). ``n_carried`` counts rating values carried from earlier sessions and
     ``max_staleness`` is the number of sessions since the oldest value on the map was
     observed (0 when the map is empty).
@@ -307,8 +308,9 @@ def inventory_metrics(inventory: Inventory, threshold: float = vocab.TYPE_THRESH
     out["blau_sectors"], out["iqv_sectors"] = blau(sectors)
     out["ei_sectors"] = ei_index([p.sector for p in living], pairs)
 
-    regular = [p for p in living if p.get("contact") in vocab.REGULAR_CONTACT]
-    out["sni_diversity"] = len({p.sni_role for p in regular if p.sni_role is not None})
+    regular = [p for p in living
+               if p.sni_role is not None and p.get("contact") in vocab.REGULAR_CONTACT]
+    out["sni_diversity"] = len({p.sni_role for p in regular})
     out["sni_high_contact"] = len(regular)
 
     observed = [at for p in people for _, at in p.values.values()]

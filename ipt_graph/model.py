@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from . import vocab
 from .errors import NotFoundError, Problem, ValidationError
@@ -54,6 +54,7 @@ __all__ = [
     "Session",
     "Tie",
     "approx_date_span",
+    "display_name",
     "walk",
 ]
 
@@ -67,6 +68,12 @@ _APPROX_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 def _not_ego(value: str) -> str:
     if value.lower() == "ego":
         raise ValueError("'ego' is reserved for the client and cannot be a person_id")
+    return value
+
+
+def _no_number(value: Any) -> Any:
+    if isinstance(value, int | float):
+        raise ValueError("must be a date as YYYY-MM-DD, not a number")
     return value
 
 
@@ -171,7 +178,7 @@ class Session(_Record):
     """An IPT session (0 = intake), attended or missed; missed sessions are recorded."""
 
     number: SessionNumber
-    date: dt.date | None = None
+    date: Annotated[dt.date, BeforeValidator(_no_number)] | None = None
     phase: Phase | None = None
     attended: StrictBool = True
     complete: StrictBool = False
@@ -236,7 +243,7 @@ class Tie(_Record):
     a: PersonId
     b: PersonId
     kind: TieKind = TieKind.knows
-    weight: Annotated[float, Field(gt=0, le=1)] = 1.0
+    weight: Annotated[float, Field(strict=True, gt=0, le=1)] = 1.0
     ended: StrictBool = False
 
     @pydantic.model_validator(mode="before")
@@ -356,10 +363,10 @@ def _pydantic_problems(
         for part in err["loc"]:
             if isinstance(part, int):
                 parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
+            elif parts and ("[" in part or part in ("int", "float", "str", "bool", "none")):
+                continue  # the member of a union that pydantic tried
             elif part in known or (parts and _SAFE_TOKEN.match(part) and "[" not in part):
                 parts.append(part)
-            elif "[" in part or part in ("int", "float", "str", "bool", "none"):
-                continue  # the member of a union that pydantic tried
             else:
                 parts.append("<key>")
         field = ".".join(parts)
@@ -517,7 +524,7 @@ class Client(BaseModel):
     def __init__(self, client_id: str | None = None, /, **data: Any):
         if client_id is not None:
             data["client_id"] = client_id
-        fields, problems = _parse(data)
+        fields, problems, _ = _parse(data)
         if problems:
             raise ValidationError(problems)
         super().__init__(**fields)
@@ -536,7 +543,7 @@ class Client(BaseModel):
         """
         if not isinstance(data, Mapping):
             raise ValidationError([Problem("client", "", "must be an object")], source)
-        fields, problems = _parse(data)
+        fields, problems, positions = _parse(data)
         if not problems:
             client = cls.model_construct(**fields)
             problems = _cross_problems(client, client.rings, indexed=True)
@@ -544,7 +551,7 @@ class Client(BaseModel):
                 client._sort()
                 return client
         else:
-            problems += _partial_problems(fields, data)
+            problems += _partial_problems(fields, data, positions)
         raise ValidationError(problems, source)
 
     def to_dict(self) -> dict[str, Any]:
@@ -582,6 +589,11 @@ class Client(BaseModel):
                 return session
         raise NotFoundError(f"session {number!r} is not in client {self.client_id}; "
                             f"sessions are {[s.number for s in self.sessions]}")
+
+    def display_name(self, person_id: str, redact: bool = False) -> str:
+        """How a person is shown to the clinician: see :func:`display_name`."""
+        person = self.person(person_id)
+        return display_name(person.person_id, person.label, person.role, redact)
 
     @property
     def ring_names(self) -> tuple[str, ...]:
@@ -644,8 +656,9 @@ class Client(BaseModel):
         merges the fields; fields not given carry forward from earlier sessions."""
         unknown = sorted(set(fields) - set(RATING_FIELDS))
         if unknown:
-            raise ValidationError([Problem("rating", name if _SAFE_TOKEN.match(name) else
-                                           "<key>", "is not a rating field; allowed: "
+            record = _describe_record("ratings", {"session": session, "person_id": person_id})
+            raise ValidationError([Problem(record, name if _SAFE_TOKEN.match(name) else "<key>",
+                                           "is not a rating field; allowed: "
                                            + ", ".join(RATING_FIELDS)) for name in unknown])
         existing = next((r for r in self.ratings
                          if r.session == session and r.person_id == person_id), None)
@@ -749,6 +762,47 @@ class Client(BaseModel):
 
         return client_metrics(self)
 
+    def trajectories(self, threshold: float = vocab.TYPE_THRESHOLD):
+        """One row per session x person on the map: ring, support, conflict, type, status.
+
+        See :func:`ipt_graph.change.trajectories`.
+        """
+        from .change import trajectories
+
+        return trajectories(self, threshold=threshold)
+
+    def measures_table(self):
+        """One row per session x instrument x item (``"total"`` for totals).
+
+        See :func:`ipt_graph.outcomes.measures_table`.
+        """
+        from .outcomes import measures_table
+
+        return measures_table(self)
+
+    def outcomes(self, *, instruments=None, norms=None, bandings=None):
+        """One row per instrument: start and end scores, reliable change, category, flags.
+
+        See :func:`ipt_graph.outcomes.client_outcomes` for the options.
+        """
+        from .outcomes import client_outcomes
+
+        return client_outcomes(self, instruments=instruments, norms=norms, bandings=bandings)
+
+
+def display_name(person_id: str, label: str | None, role: str, redact: bool = False) -> str:
+    """A person as every view shows them: the label, or ``"p1 (partner)"`` when redacted or
+    unlabelled (codes and roles only, no free text).
+
+    Examples
+    --------
+    >>> display_name("p1", "Partner (A.)", "partner"), display_name("p1", "A.", "partner", True)
+    ('Partner (A.)', 'p1 (partner)')
+    """
+    if redact or not label:
+        return f"{person_id} ({str(role).replace('_', ' ')})"
+    return label
+
 
 # --- Parsing and validation -----------------------------------------------------------------------
 
@@ -762,17 +816,21 @@ def _measure_input(value: Any) -> Any:
     return {"total": value}
 
 
-def _parse(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+def _parse(
+    data: Mapping[str, Any],
+) -> tuple[dict[str, Any], list[Problem], dict[str, list[int]]]:
     """Validate the client's own fields and every record, each on its own.
 
-    Returns the valid values (invalid records are left out) and the field problems.
+    Returns the valid values (invalid records are left out), the field problems and, for
+    each list, the position in the input of every record kept (to name records by it).
     """
+    positions: dict[str, list[int]] = {}
     problems: list[Problem] = []
     fields: dict[str, Any] = {}
     unknown = [key for key in data if key not in Client.model_fields]
-    for key in unknown:
-        problems.append(Problem("client", key if isinstance(key, str) and _SAFE_TOKEN.match(key)
-                                else "<key>", "is not a field of a client record"))
+    for _ in unknown:  # the key itself is not shown: a mistyped key may hold a name
+        problems.append(Problem("client", "<key>", "is not a field of a client record; "
+                                "allowed: " + ", ".join(Client.model_fields)))
     scalars = {key: data[key] for key in Client.SCALAR_FIELDS if key in data}
     try:
         fields.update(_ScalarClient.model_validate(scalars).model_dump(exclude_unset=True))
@@ -791,9 +849,11 @@ def _parse(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
             problems.append(Problem("client", list_name, "must be a list"))
             raw = []
         records = []
+        kept = positions[list_name] = []
         for index, item in enumerate(raw):
             if isinstance(item, record_type):
                 records.append(item)
+                kept.append(index)
                 continue
             try:
                 if list_name == "sessions" and isinstance(item, Mapping) and isinstance(
@@ -801,11 +861,12 @@ def _parse(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
                     item = {**item, "measures": {k: _measure_input(v)
                                                  for k, v in item["measures"].items()}}
                 records.append(record_type.model_validate(item))
+                kept.append(index)
             except pydantic.ValidationError as error:
                 problems += _pydantic_problems(
                     error, _describe_record(list_name, item, index), record_type.model_fields)
         fields[list_name] = records
-    return fields, problems
+    return fields, problems, positions
 
 
 class _ScalarClient(BaseModel):
@@ -823,7 +884,8 @@ class _ScalarClient(BaseModel):
     notes: Text = None
 
 
-def _partial_problems(fields: dict[str, Any], data: Mapping[str, Any]) -> list[Problem]:
+def _partial_problems(fields: dict[str, Any], data: Mapping[str, Any],
+                      positions: Mapping[str, list[int]]) -> list[Problem]:
     """Cross-record problems among the records that were valid on their own.
 
     References are checked against every id present in the input, so a person whose record
@@ -836,16 +898,20 @@ def _partial_problems(fields: dict[str, Any], data: Mapping[str, Any]) -> list[P
     if "rings" in data and fields.get("rings") is None:
         rings = None
     return _cross_problems(partial, rings, extra_people=known_people, walk_rules=False,
-                           indexed=True)
+                           indexed=True, positions=positions)
 
 
 def _cross_problems(client: Client, rings: int | None, *, indexed: bool,
-                    extra_people: Iterable[str] = (), walk_rules: bool = True) -> list[Problem]:
+                    extra_people: Iterable[str] = (), walk_rules: bool = True,
+                    positions: Mapping[str, list[int]] | None = None) -> list[Problem]:
     """Problems between records. ``indexed`` names records by their place in the lists (as
-    loaded from a file); otherwise by their key alone (building methods)."""
+    loaded from a file; ``positions`` maps a place among the valid records back to the input,
+    where invalid records were left out); otherwise by their key alone (building methods)."""
     problems: list[Problem] = []
 
     def _describe(list_name: str, record: Any, index: int | None = None) -> str:
+        if indexed and index is not None and positions is not None:
+            index = positions[list_name][index]
         return _describe_record(list_name, record, index if indexed else None)
 
     def add(record: str, field: str, message: str) -> None:

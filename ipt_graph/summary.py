@@ -10,21 +10,13 @@ from .metrics import METRIC_DTYPES
 from .model import Client, measure_total
 from .vocab import INSTRUMENTS
 
-__all__ = ["display_name", "summarize"]
+__all__ = ["summarize"]
 
 #: The measures shown in a summary, first session next to the latest.
 SUMMARY_METRICS = (
     "n_people", "n_ring_1", "n_confidants", "support_mean", "conflict_mean", "n_ambivalent",
     "density", "effective_size", "constraint", "sni_diversity", "desired_ring_gap",
 )
-
-
-def display_name(client: Client, person_id: str, redact: bool = False) -> str:
-    """How a person is shown: their label, or (redacted or unlabelled) id and role."""
-    person = client.person(person_id)
-    if redact or not person.label:
-        return f"{person.person_id} ({person.role})"
-    return person.label
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -48,7 +40,7 @@ def summarize(client: Client, redact: bool = False) -> str:
     sessions = client.sessions
     if client.problem_areas:
         for area in client.problem_areas:
-            focus = ", ".join(display_name(client, pid, redact) for pid in area.focus)
+            focus = ", ".join(client.display_name(pid, redact) for pid in area.focus)
             primary = " (primary)" if area.primary else ""
             line = f"  {area.area.replace('_', ' ')}{primary}"
             if focus:

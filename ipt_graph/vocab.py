@@ -352,6 +352,9 @@ class InstrumentSpec:
     ``items`` is the number of items whose values may be stored (0 for proprietary
     instruments, whose items are never stored); ``scoring`` is "sum" or "mean".
     ``bands`` maps a banding name to its bands, the first banding being the default.
+    ``remission`` is the published remission cut-off, if any: a score below it (at or below
+    when ``remission_inclusive``) is remission for a lower-is-better scale, above it (at or
+    above) for a higher-is-better one.
     """
 
     name: str
@@ -368,6 +371,8 @@ class InstrumentSpec:
     reliable_change: float | None = None
     subscales: dict[str, tuple[int, ...]] = field(default_factory=dict)
     source: str = ""
+    remission: float | None = None
+    remission_inclusive: bool = False
 
 
 def _bands(*edges: tuple[str, float], top: float) -> tuple[Band, ...]:
@@ -384,7 +389,7 @@ INSTRUMENTS: dict[str, InstrumentSpec] = {
             bands={"kroenke2001": _bands(
                 ("none_minimal", 0), ("mild", 5), ("moderate", 10),
                 ("moderately_severe", 15), ("severe", 20), top=27)},
-            caseness=10, reliable_change=6,
+            caseness=10, reliable_change=6, remission=5,  # remission < 5 (common convention)
             source="Kroenke, Spitzer & Williams 2001; NHS Talking Therapies manual",
         ),
         InstrumentSpec(
@@ -404,7 +409,7 @@ INSTRUMENTS: dict[str, InstrumentSpec] = {
                     ("no_depression", 0), ("mild", 8), ("moderate", 17), ("severe", 24),
                     top=52),
             },
-            caseness=8,
+            caseness=8, remission=7, remission_inclusive=True,  # remission <= 7
             source="Hamilton 1960; Zimmerman et al. 2013",
         ),
         InstrumentSpec(

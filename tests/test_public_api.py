@@ -5,7 +5,9 @@ import ipt_graph as ig
 EXPECTED = [
     "METRICS",
     "CaseFileError",
+    "Change",
     "Client",
+    "Instrument",
     "Inventory",
     "IptGraphError",
     "LifeEvent",
@@ -22,6 +24,7 @@ EXPECTED = [
     "ValidationError",
     "VersionError",
     "__version__",
+    "compare",
     "load",
     "save",
 ]

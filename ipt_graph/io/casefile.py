@@ -152,8 +152,9 @@ def save(client: Client, path: str | os.PathLike[str], *, passphrase: str | None
 
     The text goes to a temporary file in the same folder, which is flushed, fsynced and
     renamed over ``path`` with :func:`os.replace`; then the folder is fsynced so the rename
-    itself survives a power cut. On any failure the temporary file is removed and the file
-    that was at ``path`` is left as it was.
+    itself survives a power cut. On any failure before the rename the temporary file is
+    removed and the file that was at ``path`` is left as it was; if only the final fsync of
+    the folder fails, the new file is in place and the SaveError says so.
 
     Raises
     ------
@@ -174,6 +175,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically (see :func:`save`)."""
     folder = path.parent if str(path.parent) else Path(".")
     temporary: str | None = None
+    replaced = False
     try:
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.",
                                                  suffix=".tmp")
@@ -187,8 +189,13 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
         temporary = None
+        replaced = True
         _fsync_folder(folder)
     except OSError as error:
+        if replaced:  # the new file is in place: never claim the old one is intact
+            raise SaveError(error.errno, f"{path}: written, but the folder could not be "
+                                         f"synced ({error.strerror or error}); the new file "
+                                         "may not survive a power cut") from None
         raise SaveError(error.errno, f"{path}: could not be saved "
                                      f"({error.strerror or error}); the old file is intact"
                         ) from None
