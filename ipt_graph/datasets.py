@@ -822,7 +822,7 @@ def _interpersonal_deficits() -> Client:
                "long-standing loneliness and low self-esteem, mood worse since January 2025. "
                "Treatment used small steps (renewing contact with a cousin, volunteering, a "
                "climbing club): the network grew and he began to confide in two people, but "
-               "depressive symptoms changed little."),
+               "depressive symptoms changed little and his anxiety in company rose."),
     )
     for pid, label, role, gender, age in (
         ("p1", "Father (F.)", "parent", "male", "55_64"),
@@ -837,8 +837,12 @@ def _interpersonal_deficits() -> Client:
         client.add_person(pid, label=label, role=role, gender=gender, age_band=age)
     phq = [14, 15, 14, 13, 14, 13, 12, 13, 12, 12, 11, 12, 11, 11, 10]
     rses = {1: 11, 8: 13, 15: 15}
+    # social anxiety rose as he began to join groups: GAD-7 below caseness at the start, a
+    # reliable worsening (+5, threshold 4) by the end, so "deteriorated" occurs
+    gad7 = {1: 6, 8: 9, 15: 11}
     _schedule(client, "2025-11-03", 15, 3, [
-        {"phq9": _phq9(p)} | ({"rses": _items(rses[k], 10)} if k in rses else {})
+        {"phq9": _phq9(p)} | ({"rses": _items(rses[k], 10), "gad7": _items(gad7[k], 7)}
+                              if k in rses else {})
         for k, p in enumerate(phq, start=1)])
     client.add_event("e1", date="2024-06", kind="study_end", people=["p4"],
                      notes="Left college; lost daily contact with classmates.")

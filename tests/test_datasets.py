@@ -297,3 +297,12 @@ def test_interpersonal_deficits_story(examples):
     last = client.inventory().metrics()
     assert last["n_people"] > first["n_people"]
     assert last["n_confidants"] > first["n_confidants"]
+
+
+def test_every_outcome_category_occurs_in_the_examples():
+    """Issue 2: the examples together show every outcome category of DOMAIN.md §6."""
+    categories = set()
+    for name in datasets.example_names():
+        categories |= set(datasets.load_example(name).outcomes()["category"].dropna())
+    assert categories == {"recovered", "improved", "unchanged", "deteriorated",
+                          "not_at_caseness"}
