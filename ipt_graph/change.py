@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .inventory import _Person
     from .model import Client
 
-__all__ = ["Change", "PersonChange", "compare", "trajectories"]
+__all__ = ["Change", "PersonChange", "baseline_session", "compare", "trajectories"]
 
 #: Rating fields compared person by person, each with the session it was observed at.
 COMPARED_FIELDS: tuple[str, ...] = (
@@ -310,6 +310,8 @@ class Change:
         if math.isnan(after):
             return [f"{what} was {_number(before)} at session {self.session_before}; no "
                     f"desired ring was recorded at session {self.session_after}."]
+        if _number(before) == _number(after):
+            return [f"{what} stayed at {_number(after)}."]
         return [f"{what} went from {_number(before)} to {_number(after)}."]
 
 
@@ -465,6 +467,25 @@ def compare(a: Inventory, b: Inventory, *, threshold: float = vocab.TYPE_THRESHO
                             for area in areas),
         threshold=threshold,
     )
+
+
+def baseline_session(client: Client) -> int:
+    """The session whose map is the baseline for change: the end of the initial phase.
+
+    The IPT inventory is taken over the initial phase (sessions 1-3, up to 4: Weissman,
+    Markowitz & Klerman; Stuart & Robertson), so the map is complete only at its end; people
+    added during those sessions were there all along. Without phases, the first session.
+
+    Examples
+    --------
+    >>> from ipt_graph.datasets import load_example
+    >>> baseline_session(load_example("grief"))
+    3
+    """
+    if not client.sessions:
+        raise NotFoundError(f"client {client.client_id} has no sessions yet")
+    initial = [s.number for s in client.sessions if s.phase == vocab.Phase.initial]
+    return initial[-1] if initial else client.sessions[0].number
 
 
 def _jaccard(before: set[Any], after: set[Any]) -> float:

@@ -251,10 +251,10 @@ def inventory_metrics(inventory: Inventory, threshold: float = vocab.TYPE_THRESH
     ``sni_diversity`` is the number of SNI role types with at least one living person in
     regular contact (fortnightly or more often) and ``sni_high_contact`` the number of living
     people in regular contact who hold one of the SNI's 12 roles (professionals and ex-partners
-    have none, so they count in neither): both SNI-*derived*, from the inventory, not the administered questionnaire (Cohen
-    et al. 1997). ``n_carried`` counts rating values carried from earlier sessions and
-    ``max_staleness`` is the number of sessions since the oldest value on the map was
-    observed (0 when the map is empty).
+    have none, so they count in neither): both SNI-*derived*, from the inventory, not the
+    administered questionnaire (Cohen et al. 1997). ``n_carried`` counts rating values
+    carried from earlier sessions and ``max_staleness`` is the number of sessions since the
+    oldest value on the map was observed (0 when the map is empty).
     """
     rings = inventory.rings
     session = inventory.session

@@ -6,8 +6,10 @@ from itertools import groupby
 
 import pandas as pd
 
+from .change import baseline_session, compare
 from .metrics import METRIC_DTYPES
-from .model import Client, measure_total
+from .model import Client
+from .outcomes import item9_flags
 from .vocab import INSTRUMENTS
 
 __all__ = ["summarize"]
@@ -31,7 +33,8 @@ def _ranges(numbers: list[int]) -> str:
 def _format(value: float, name: str) -> str:
     if pd.isna(value):
         return "–"
-    return f"{value:.0f}" if METRIC_DTYPES[name] == "int64" else f"{value:.2f}"
+    is_count = METRIC_DTYPES[name] == "int64" or name.startswith("n_ring_")
+    return f"{value:.0f}" if is_count else f"{value:.2f}"
 
 
 def summarize(client: Client, redact: bool = False) -> str:
@@ -66,16 +69,30 @@ def summarize(client: Client, redact: bool = False) -> str:
                  for phase, group in groupby(phases, key=lambda item: item[0])]
         lines.append("  phases: " + "; ".join(spans))
 
-    for name, spec in INSTRUMENTS.items():
-        scores = [(s.number, measure_total(name, s.measures[name]))
-                  for s in sessions if name in s.measures]
-        if scores:
-            course = " → ".join(f"{score:g} (s{number})" for number, score in
-                                (scores if len(scores) <= 4 else [scores[0], scores[-1]]))
-            lines.append(f"  {spec.title}: {course}")
+    flags = item9_flags(client)
+    flagged = [int(n) for n in flags.loc[flags["flag"].fillna(False), "session"]]
+    if flagged:
+        lines.append(f"  SAFETY: PHQ-9 item 9 (thoughts of self-harm) above 0 at session "
+                     f"{_ranges(flagged)}")
+    outcomes = client.outcomes()
+    for row in outcomes.itertuples():
+        title = INSTRUMENTS[row.instrument].title if row.instrument in INSTRUMENTS else (
+            row.instrument)
+        line = f"  {title}: {row.start_score:g} (session {row.start_session})"
+        if row.end_session != row.start_session:
+            line += f" → {row.end_score:g} (session {row.end_session})"
+        if not pd.isna(row.category):
+            line += f": {str(row.category).replace('_', ' ')}"
+        lines.append(line)
+
+    first, last = baseline_session(client), client.sessions[-1].number
+    if first != last:
+        lines.append(f"  change from the baseline (session {first}) to session {last}:")
+        change = compare(client.inventory(first), client.inventory(last))
+        lines.extend(f"    - {sentence}" for sentence in change.summary(redact=redact)[1:])
 
     table = client.metrics().set_index("session")
-    shown = list(dict.fromkeys([table.index[0], table.index[-1]]))
+    shown = list(dict.fromkeys([baseline_session(client), table.index[-1]]))
     lines.append(f"  {'measures':<22}" + "".join(f"{f'session {n}':>12}" for n in shown))
     for name in SUMMARY_METRICS:
         cells = "".join(f"{_format(table.at[n, name], name):>12}" for n in shown)

@@ -380,3 +380,30 @@ def test_a_gap_recorded_on_one_map_only_is_said_so(worked_example):
     gap = [s for s in sentences if "desired-ring gap" in s]
     assert gap == ["The mean desired-ring gap (ring minus desired ring; positive: wants closer) "
                    "was 2 at session 6; no desired ring was recorded at session 1."]
+
+
+def test_baseline_is_the_end_of_the_initial_phase():
+    from ipt_graph.change import baseline_session
+
+    client = ig.Client("C-BASE", rings=3)
+    for number, phase in ((1, "initial"), (2, "initial"), (3, "initial"), (4, "middle")):
+        client.add_session(number, phase=phase)
+    assert baseline_session(client) == 3
+    no_phases = ig.Client("C-NOPH", rings=3)
+    no_phases.add_session(2)
+    no_phases.add_session(5)
+    assert baseline_session(no_phases) == 2
+    with pytest.raises(ig.NotFoundError):
+        baseline_session(ig.Client("C-EMPTY"))
+
+
+def test_unchanged_gap_reads_stayed():
+    client = ig.Client("C-GAP", rings=3)
+    client.add_person("p1", role="friend")
+    client.add_session(1)
+    client.add_session(2)
+    client.rate(1, "p1", ring=3, desired_ring=2)
+    client.rate(2, "p1", support=3)
+    sentences = compare(client.inventory(1), client.inventory(2)).summary()
+    assert ("The mean desired-ring gap (ring minus desired ring; positive: wants closer) "
+            "stayed at 1.") in sentences

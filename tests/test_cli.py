@@ -73,8 +73,19 @@ def test_summary(case, capsys):
     out = capsys.readouterr().out
     assert "Client C-CLI" in out
     assert "missed: 2" in out
-    assert "PHQ-9: 17 (s1) → 11 (s3)" in out
+    assert "PHQ-9: 17 (session 1) → 11 (session 3)" in out
+    assert "SAFETY" not in out
     assert "ZZMARKER Partner" in out
+
+
+def test_summary_shows_item9_first(tmp_path, capsys):
+    client = _client()
+    client.record_measure(3, "phq9", items=[2, 1, 1, 1, 1, 1, 1, 1, 2])
+    path = ig.save(client, tmp_path / "flagged.json")
+    assert main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "SAFETY: PHQ-9 item 9 (thoughts of self-harm) above 0 at session 3" in out
+    assert out.index("SAFETY") < out.index("PHQ-9: 17")
 
 
 def test_summary_redacted_hides_labels(case, capsys):
