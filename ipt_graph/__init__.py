@@ -19,6 +19,9 @@ from .errors import (
 )
 from .inventory import Inventory
 from .io.casefile import load, save
+from .io.egor import read_egor, write_egor
+from .io.graphml import read_graphml, write_graphml
+from .io.network_canvas import read_network_canvas
 from .metrics import METRICS
 from .model import Client, LifeEvent, Measure, Person, ProblemArea, Rating, Removal, Session, Tie
 from .outcomes import Instrument
@@ -52,5 +55,10 @@ __all__ = [
     "__version__",
     "compare",
     "load",
+    "read_egor",
+    "read_graphml",
+    "read_network_canvas",
     "save",
+    "write_egor",
+    "write_graphml",
 ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from .errors import IptGraphError, ValidationError
 from .io.casefile import load
+from .io.mapping import RADIUS_SCHEMES
 
 __all__ = ["main"]
 
@@ -92,6 +93,79 @@ def _metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _save_imported(result, folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    from .io.casefile import save
+
+    for client in result.clients:
+        save(client, folder / f"{client.client_id}.json")
+    print(result.report, file=sys.stderr)
+    print(f"wrote {len(result.clients)} case files to {folder}")
+    return 0
+
+
+def _import_network_canvas(args: argparse.Namespace) -> int:
+    from .io.graphml import read_network_canvas_graphml
+    from .io.network_canvas import read_network_canvas
+
+    reader = (read_network_canvas_graphml if Path(args.path).suffix.lower() == ".graphml"
+              else read_network_canvas)
+    result = reader(args.path, args.map, protocol=args.protocol,
+                    aspect_ratio=args.aspect_ratio, radius_scheme=args.radius_scheme,
+                    rings=args.rings, timezone=args.timezone, person_key=args.person_key)
+    return _save_imported(result, Path(args.output))
+
+
+def _import_egor(args: argparse.Namespace) -> int:
+    from .io.egor import read_egor
+
+    result = read_egor(args.egos, args.alters, args.aaties, ego_id=args.ego_id,
+                       alter_id=args.alter_id, source=args.source, target=args.target,
+                       sep=args.sep, decimal=args.decimal, mapping=args.map,
+                       rings=args.rings, person_key=args.person_key)
+    return _save_imported(result, Path(args.output))
+
+
+def _load_all(paths: Sequence[str]) -> list | None:
+    clients, failed = [], False
+    for path in _case_files(paths):
+        try:
+            clients.append(load(path))
+        except IptGraphError as error:
+            _report(error, path)
+            failed = True
+    if failed:
+        return None
+    if not clients:
+        print("no case files found", file=sys.stderr)
+        return None
+    return clients
+
+
+def _export(args: argparse.Namespace) -> int:
+    clients = _load_all(args.paths)
+    if clients is None:
+        return 1
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if args.format == "json":
+        from .io.casefile import save
+
+        written = [save(c, folder / f"{c.client_id}.json") for c in clients]
+    elif args.format == "graphml":
+        from .io.graphml import write_graphml
+
+        for client in clients:
+            written += write_graphml(client, folder, labels=args.labels)
+    elif args.format == "egor":
+        from .io.egor import write_egor
+
+        written = list(write_egor(clients, folder, labels=args.labels).values())
+    print(f"wrote {len(written)} files ({len(clients)} clients) to {folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ipt-graph",
@@ -116,6 +190,46 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("-o", "--output", required=True, metavar="FILE",
                          help="CSV file to write ('-' for standard output)")
     metrics.set_defaults(run=_metrics)
+
+    importer = commands.add_parser("import", help="read other tools' exports into case files")
+    sources = importer.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    canvas = sources.add_parser(
+        "network-canvas", help="a Network Canvas CSV export (folder or zip) or GraphML file")
+    canvas.add_argument("path", metavar="PATH")
+    canvas.add_argument("--map", required=True, metavar="MAP.toml",
+                        help="which variables are ring, support, conflict, role, label...")
+    canvas.add_argument("--protocol", metavar="FILE.netcanvas",
+                        help="the interview protocol, for ordinal order and labels")
+    canvas.add_argument("--aspect-ratio", type=float, default=1.0,
+                        help="sociogram canvas width / height (default 1)")
+    canvas.add_argument("--radius-scheme", default="equal", choices=sorted(RADIUS_SCHEMES),
+                        help="radii of the sociogram's circles (default: equal increments)")
+    canvas.add_argument("--timezone", default="UTC", help="for session dates (default UTC)")
+    egor = sources.add_parser("egor", help="egor's three tables: egos, alters, aaties")
+    egor.add_argument("egos")
+    egor.add_argument("alters")
+    egor.add_argument("aaties")
+    egor.add_argument("--map", metavar="MAP.toml")
+    egor.add_argument("--ego-id", default="egoID")
+    egor.add_argument("--alter-id", default="alterID")
+    egor.add_argument("--source", default="Source")
+    egor.add_argument("--target", default="Target")
+    egor.add_argument("--sep", help="field separator (default: sniffed, ',' or ';')")
+    egor.add_argument("--decimal", help="decimal mark (default: ',' when sep is ';')")
+    for sub, run in ((canvas, _import_network_canvas), (egor, _import_egor)):
+        sub.add_argument("--rings", type=int, default=3)
+        sub.add_argument("--person-key", metavar="VARIABLE",
+                         help="links people across follow-up sessions")
+        sub.add_argument("-o", "--output", required=True, metavar="DIR")
+        sub.set_defaults(run=run)
+
+    export = commands.add_parser("export", help="write case files in other formats")
+    export.add_argument("format", choices=["json", "graphml", "egor"])
+    export.add_argument("paths", nargs="+", metavar="PATH", help="case files or folders")
+    export.add_argument("-o", "--output", required=True, metavar="DIR")
+    export.add_argument("--labels", action="store_true",
+                        help="include people's labels (identifying: off by default)")
+    export.set_defaults(run=_export)
     return parser
 
 

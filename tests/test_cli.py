@@ -1,6 +1,7 @@
 """The command line, tested in-process through main(argv)."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -116,3 +117,45 @@ def test_metrics_refuses_invalid_input(broken, tmp_path):
     out = tmp_path / "metrics.csv"
     assert main(["metrics", str(broken), "-o", str(out)]) == 1
     assert not out.exists()
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "examples"
+
+
+def test_import_network_canvas_zip(tmp_path, capsys):
+    canvas = EXAMPLES / "network_canvas"
+    out = tmp_path / "cases"
+    assert main(["import", "network-canvas", str(canvas / "network_canvas_export.zip"),
+                 "--map", str(canvas / "mapping.toml"), "--person-key", "name",
+                 "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    clients = [ig.load(path) for path in sorted(out.glob("*.json"))]
+    assert len(clients) == 2
+    assert all(s.complete for c in clients for s in c.sessions)
+    assert "Repaired rows" in captured.err and "Person A" not in captured.err
+
+
+def test_import_network_canvas_missing_mapped_column(tmp_path, capsys):
+    canvas = EXAMPLES / "network_canvas"
+    mapping = tmp_path / "map.toml"
+    mapping.write_text((canvas / "mapping.toml").read_text().replace(
+        'variable = "closeness"', 'variable = "no_such_variable"'))
+    assert main(["import", "network-canvas", str(canvas / "export"), "--map", str(mapping),
+                 "-o", str(tmp_path / "out")]) == 1
+    assert "no_such_variable" in capsys.readouterr().err
+
+
+def test_export_round_trips_through_egor_and_graphml(tmp_path, capsys):
+    assert main(["export", "egor", str(EXAMPLES), "-o", str(tmp_path / "egor")]) == 0
+    egor = tmp_path / "egor"
+    assert main(["import", "egor", str(egor / "egos.csv"), str(egor / "alters.csv"),
+                 str(egor / "aaties.csv"), "-o", str(tmp_path / "back")]) == 0
+    assert len(list((tmp_path / "back").glob("*.json"))) == 4
+    assert main(["export", "graphml", str(EXAMPLES / "grief.json"),
+                 "-o", str(tmp_path / "g")]) == 0
+    grief = ig.load(EXAMPLES / "grief.json")
+    assert len(list((tmp_path / "g").glob("*.graphml"))) == len(grief.sessions)
+    text = " ".join(p.read_text() for p in (tmp_path / "g").glob("*.graphml"))
+    assert "Mother (M.)" not in text  # labels only with --labels
+    assert main(["export", "json", str(EXAMPLES), "-o", str(tmp_path / "json")]) == 0
+    assert ig.load(tmp_path / "json" / "EX-GRIEF.json") == grief

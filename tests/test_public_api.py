@@ -26,7 +26,12 @@ EXPECTED = [
     "__version__",
     "compare",
     "load",
+    "read_egor",
+    "read_graphml",
+    "read_network_canvas",
     "save",
+    "write_egor",
+    "write_graphml",
 ]
 
 
