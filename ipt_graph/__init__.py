@@ -7,6 +7,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import notebook
 from .change import Change, compare
 from .errors import (
     CaseFileError,
@@ -20,11 +21,30 @@ from .errors import (
 from .inventory import Inventory
 from .io.casefile import load, save
 from .io.egor import read_egor, write_egor
+from .io.excel import read_excel, write_template
 from .io.graphml import read_graphml, write_graphml
 from .io.network_canvas import read_network_canvas
 from .metrics import METRICS
 from .model import Client, LifeEvent, Measure, Person, ProblemArea, Rating, Removal, Session, Tie
+from .notebook import edit
 from .outcomes import Instrument
+
+#: Names served lazily, so that ``import ipt_graph`` does not import matplotlib: computing
+#: modules never need it (DESIGN.md §2).
+_LAZY = {
+    "plot_circle": "plotting", "plot_circles": "plotting", "plot_metrics": "plotting",
+    "plot_network": "plotting", "plot_outcomes": "plotting", "plot_quadrant": "plotting",
+    "plot_timeline": "plotting",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'ipt_graph' has no attribute {name!r}")
+
 
 try:
     __version__ = version("ipt_graph")
@@ -54,11 +74,22 @@ __all__ = [
     "VersionError",
     "__version__",
     "compare",
+    "edit",
     "load",
+    "notebook",
+    "plot_circle",
+    "plot_circles",
+    "plot_metrics",
+    "plot_network",
+    "plot_outcomes",
+    "plot_quadrant",
+    "plot_timeline",
     "read_egor",
+    "read_excel",
     "read_graphml",
     "read_network_canvas",
     "save",
     "write_egor",
     "write_graphml",
+    "write_template",
 ]

@@ -153,6 +153,7 @@ class Change:
     metric_deltas: Mapping[str, float | int]
     problem_areas: tuple[tuple[str, bool, tuple[str, ...]], ...] = ()
     threshold: float = vocab.TYPE_THRESHOLD
+    client: Client | None = field(default=None, compare=False)
 
     # --- plain facts ----------------------------------------------------------------------
 
@@ -189,6 +190,22 @@ class Change:
                 f"{self.session_after}, added={len(self.added)}, lost={len(self.lost)}, "
                 f"kept={len(self.kept)}, ties_added={len(self.ties_added)}, "
                 f"ties_lost={len(self.ties_lost)}, ties_kept={len(self.ties_kept)})")
+
+    def plot(self, **kwargs: Any):
+        """The two closeness circles side by side with the moves marked
+        (:func:`ipt_graph.plotting.plot_circles`); returns the Figure."""
+        from .plotting import plot_circles
+
+        if self.client is None:
+            raise ValueError("this Change holds no client record to draw")
+        return plot_circles(self.client, sessions=[self.session_before, self.session_after],
+                            **kwargs)
+
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter (:func:`ipt_graph.notebook.change_html`)."""
+        from .notebook import change_html
+
+        return change_html(self)
 
     # --- tables ---------------------------------------------------------------------------
 
@@ -466,6 +483,7 @@ def compare(a: Inventory, b: Inventory, *, threshold: float = vocab.TYPE_THRESHO
         problem_areas=tuple((str(area.area), area.primary, tuple(area.focus))
                             for area in areas),
         threshold=threshold,
+        client=b.client,
     )
 
 

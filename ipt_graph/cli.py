@@ -166,6 +166,25 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _template(args: argparse.Namespace) -> int:
+    from .io.excel import write_template
+
+    client = load(args.case) if args.case else None
+    print(f"wrote {write_template(args.output, client=client)}")
+    return 0
+
+
+def _import_excel(args: argparse.Namespace) -> int:
+    from .io.casefile import save
+    from .io.excel import read_excel
+
+    client = read_excel(args.workbook)
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"wrote {save(client, folder / f'{client.client_id}.json')}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ipt-graph",
@@ -216,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     egor.add_argument("--target", default="Target")
     egor.add_argument("--sep", help="field separator (default: sniffed, ',' or ';')")
     egor.add_argument("--decimal", help="decimal mark (default: ',' when sep is ';')")
+    excel = sources.add_parser("excel", help="a filled-in inventory workbook (ipt-graph template)")
+    excel.add_argument("workbook", metavar="FILE.xlsx")
+    excel.add_argument("-o", "--output", required=True, metavar="DIR")
+    excel.set_defaults(run=_import_excel)
     for sub, run in ((canvas, _import_network_canvas), (egor, _import_egor)):
         sub.add_argument("--rings", type=int, default=3)
         sub.add_argument("--person-key", metavar="VARIABLE",
@@ -230,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--labels", action="store_true",
                         help="include people's labels (identifying: off by default)")
     export.set_defaults(run=_export)
+
+    template = commands.add_parser("template", help="write an Excel workbook to fill in")
+    template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    template.add_argument("--from", dest="case", metavar="CASE",
+                          help="pre-fill the workbook from a case file")
+    template.set_defaults(run=_template)
     return parser
 
 

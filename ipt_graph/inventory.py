@@ -145,6 +145,12 @@ class Inventory:
         return (f"Inventory(client={self.client_id!r}, session={self.session}, "
                 f"people={len(self._people)}, ties={len(self._pairs())}{kind})")
 
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter (:func:`ipt_graph.notebook.inventory_html`)."""
+        from .notebook import inventory_html
+
+        return inventory_html(self)
+
     # --- tables ---------------------------------------------------------------------------
 
     @cached_property

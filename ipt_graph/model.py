@@ -567,6 +567,12 @@ class Client(BaseModel):
 
     __str__ = __repr__
 
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter (:func:`ipt_graph.notebook.client_html`)."""
+        from .notebook import client_html
+
+        return client_html(self)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Client) and self.to_dict() == other.to_dict()
 
@@ -621,6 +627,21 @@ class Client(BaseModel):
             age_band=age_band, attributes=dict(attributes or {})))
         self._apply(people=[*self.people, person])
         return person
+
+    def update_person(self, person_id: str, **fields: Any) -> Person:
+        """Change a person's ``label``, ``role``, ``sector``, ``gender``, ``age_band`` or
+        ``attributes`` (None clears a field). Their ratings are untouched."""
+        current = self.person(person_id)
+        allowed = set(Person.model_fields) - {"person_id"}
+        unknown = sorted(set(fields) - allowed)
+        if unknown:
+            record = _describe_record("people", {"person_id": person_id})
+            raise ValidationError([Problem(record, name if _SAFE_TOKEN.match(name) else "<key>",
+                                           "is not a field of a person; allowed: "
+                                           + ", ".join(sorted(allowed))) for name in unknown])
+        updated = self._make("people", current.model_dump() | fields)
+        self._apply(people=[updated if p.person_id == person_id else p for p in self.people])
+        return updated
 
     def add_session(
         self, number: int, *, date: str | dt.date | None = None, phase: str | None = None,

@@ -407,3 +407,12 @@ def test_unchanged_gap_reads_stayed():
     sentences = compare(client.inventory(1), client.inventory(2)).summary()
     assert ("The mean desired-ring gap (ring minus desired ring; positive: wants closer) "
             "stayed at 1.") in sentences
+
+
+def test_change_plot_draws_both_circles():
+    from ipt_graph.datasets import load_example
+
+    client = load_example("role_dispute")
+    figure = compare(client.inventory(3), client.inventory(16)).plot()
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    assert any("3" in t for t in titles) and any("16" in t for t in titles)

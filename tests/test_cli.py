@@ -159,3 +159,11 @@ def test_export_round_trips_through_egor_and_graphml(tmp_path, capsys):
     assert "Mother (M.)" not in text  # labels only with --labels
     assert main(["export", "json", str(EXAMPLES), "-o", str(tmp_path / "json")]) == 0
     assert ig.load(tmp_path / "json" / "EX-GRIEF.json") == grief
+
+
+def test_template_and_import_excel_round_trip(tmp_path, capsys):
+    workbook = tmp_path / "inventory.xlsx"
+    assert main(["template", "-o", str(workbook), "--from", str(EXAMPLES / "grief.json")]) == 0
+    assert workbook.exists()
+    assert main(["import", "excel", str(workbook), "-o", str(tmp_path / "cases")]) == 0
+    assert ig.load(tmp_path / "cases" / "EX-GRIEF.json") == ig.load(EXAMPLES / "grief.json")
