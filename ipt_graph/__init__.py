@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import notebook
 from .change import Change, compare
+from .cohort import Cohort
 from .errors import (
     CaseFileError,
     IptGraphError,
@@ -56,6 +57,7 @@ __all__ = [
     "CaseFileError",
     "Change",
     "Client",
+    "Cohort",
     "Instrument",
     "Inventory",
     "IptGraphError",

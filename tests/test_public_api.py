@@ -7,6 +7,7 @@ EXPECTED = [
     "CaseFileError",
     "Change",
     "Client",
+    "Cohort",
     "Instrument",
     "Inventory",
     "IptGraphError",
