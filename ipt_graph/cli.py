@@ -68,28 +68,19 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _metrics(args: argparse.Namespace) -> int:
-    import pandas as pd
+    from .cohort import Cohort
 
-    frames, status = [], 0
-    for path in _case_files(args.paths):
-        try:
-            frames.append(load(path).metrics())
-        except IptGraphError as error:
-            _report(error, path)
-            status = 1
-    if status:
-        return status
-    if not frames:
-        print("no case files found", file=sys.stderr)
+    clients = _load_all(args.paths)
+    if clients is None:
         return 1
-    table = pd.concat(frames, ignore_index=True)
+    table = Cohort.from_clients(clients).metrics()
     if args.output == "-":
         table.to_csv(sys.stdout, index=False)
     else:
         from .io.casefile import atomic_write
 
         atomic_write(Path(args.output), table.to_csv(index=False).encode("utf-8"))
-        print(f"wrote {len(table)} rows ({len(frames)} clients) to {args.output}")
+        print(f"wrote {len(table)} rows ({len(clients)} clients) to {args.output}")
     return 0
 
 
@@ -127,8 +118,12 @@ def _import_egor(args: argparse.Namespace) -> int:
 
 
 def _load_all(paths: Sequence[str]) -> list | None:
+    """Every case file, or None (after reporting each problem) when any is invalid."""
+    from .progress import progress
+
+    files = list(_case_files(paths))
     clients, failed = [], False
-    for path in _case_files(paths):
+    for path in progress(files, desc="loading case files", unit="file"):
         try:
             clients.append(load(path))
         except IptGraphError as error:
@@ -157,11 +152,21 @@ def _export(args: argparse.Namespace) -> int:
         from .io.graphml import write_graphml
 
         for client in clients:
-            written += write_graphml(client, folder, labels=args.labels)
+            written += write_graphml(client, folder, labels=args.include_text)
     elif args.format == "egor":
         from .io.egor import write_egor
 
-        written = list(write_egor(clients, folder, labels=args.labels).values())
+        written = list(write_egor(clients, folder, labels=args.include_text).values())
+    else:
+        from .cohort import Cohort
+
+        cohort = Cohort.from_clients(clients, include_text=args.include_text)
+        if args.format == "csv":
+            written = cohort.to_csv(folder, include_text=args.include_text)
+        elif args.format == "parquet":
+            written = cohort.to_parquet(folder, include_text=args.include_text)
+        else:
+            written = [cohort.to_excel(folder / "cohort.xlsx", include_text=args.include_text)]
     print(f"wrote {len(written)} files ({len(clients)} clients) to {folder}")
     return 0
 
@@ -247,11 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
 
     export = commands.add_parser("export", help="write case files in other formats")
-    export.add_argument("format", choices=["json", "graphml", "egor"])
+    export.add_argument("format", choices=["csv", "parquet", "excel", "graphml", "egor", "json"])
     export.add_argument("paths", nargs="+", metavar="PATH", help="case files or folders")
     export.add_argument("-o", "--output", required=True, metavar="DIR")
-    export.add_argument("--labels", action="store_true",
-                        help="include people's labels (identifying: off by default)")
+    export.add_argument("--include-text", action="store_true",
+                        help="include labels and free text (identifying: off by default; json "
+                             "case files always hold them)")
     export.set_defaults(run=_export)
 
     template = commands.add_parser("template", help="write an Excel workbook to fill in")

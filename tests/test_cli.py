@@ -156,7 +156,7 @@ def test_export_round_trips_through_egor_and_graphml(tmp_path, capsys):
     grief = ig.load(EXAMPLES / "grief.json")
     assert len(list((tmp_path / "g").glob("*.graphml"))) == len(grief.sessions)
     text = " ".join(p.read_text() for p in (tmp_path / "g").glob("*.graphml"))
-    assert "Mother (M.)" not in text  # labels only with --labels
+    assert "Mother (M.)" not in text  # labels only with --include-text
     assert main(["export", "json", str(EXAMPLES), "-o", str(tmp_path / "json")]) == 0
     assert ig.load(tmp_path / "json" / "EX-GRIEF.json") == grief
 
@@ -167,3 +167,18 @@ def test_template_and_import_excel_round_trip(tmp_path, capsys):
     assert workbook.exists()
     assert main(["import", "excel", str(workbook), "-o", str(tmp_path / "cases")]) == 0
     assert ig.load(tmp_path / "cases" / "EX-GRIEF.json") == ig.load(EXAMPLES / "grief.json")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "excel"])
+def test_export_tables_round_trip_and_leave_text_out(tmp_path, fmt):
+    from ipt_graph.cohort import Cohort
+
+    out = tmp_path / fmt
+    assert main(["export", fmt, str(EXAMPLES), "-o", str(out)]) == 0
+    source = out / "cohort.xlsx" if fmt == "excel" else out
+    cohort = Cohort.from_tables(source)
+    assert sorted(c.client_id for c in cohort.clients()) == [
+        "EX-DEFICITS", "EX-DISPUTE", "EX-GRIEF", "EX-TRANSITION"]
+    expected = Cohort.from_folder(EXAMPLES).metrics()
+    pd.testing.assert_frame_equal(cohort.metrics(), expected)
+    assert not any(p.label for c in cohort.clients() for p in c.people)
