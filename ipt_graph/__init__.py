@@ -35,7 +35,8 @@ from .outcomes import Instrument
 _LAZY = {
     "plot_circle": "plotting", "plot_circles": "plotting", "plot_metrics": "plotting",
     "plot_network": "plotting", "plot_outcomes": "plotting", "plot_quadrant": "plotting",
-    "plot_timeline": "plotting",
+    "plot_timeline": "plotting", "plot_jacobson": "plotting",
+    "plot_cohort_trajectories": "plotting",
 }
 
 
@@ -81,6 +82,8 @@ __all__ = [
     "notebook",
     "plot_circle",
     "plot_circles",
+    "plot_cohort_trajectories",
+    "plot_jacobson",
     "plot_metrics",
     "plot_network",
     "plot_outcomes",

@@ -31,6 +31,12 @@ are resolved for the whole cohort at once:
    Components come from :func:`scipy.sparse.csgraph.connected_components` on the
    block-diagonal union graph of every inventory (living alters, ego left out).
 
+:meth:`Cohort.change` compares two sessions of every client at once on the same arrays:
+the measures' deltas from the metrics rows, people added, lost and kept from the panel, ties
+per (pair, kind) from the tie rows before kinds are merged (Feld, Suitor & Hoegh 2007), and
+each instrument's outcome category from a group-by first/last over the measures table with
+numpy comparisons (Jacobson & Truax 1991; DOMAIN.md §6).
+
 The Dask path (:func:`dask_metrics`) reads the aligned Parquet parts written by
 :func:`ipt_graph.io.tables.write_parquet` (each part holds the same clients in every table)
 and runs this pandas implementation once per part: results are identical by construction.
@@ -52,6 +58,7 @@ from .errors import Problem, ValidationError
 from .io import tables as _tables
 from .metrics import METRIC_DTYPES, METRICS
 from .model import RATING_FIELDS, TEXT_RATING_FIELDS, Client
+from .progress import progress as _progress_bar
 
 __all__ = [
     "Cohort",
@@ -379,6 +386,25 @@ def _resolve_ties(prep: _Prepared, panel: _Panel) -> tuple[np.ndarray, np.ndarra
     Ties carry per (pair, kind) until ended or re-observed, the next complete session, or
     either person's leaving (rules 5 and 6 of DESIGN.md §3).
     """
+    row_a, row_b, strength, _, several_kinds = _tie_rows(prep, panel)
+    # several kinds on one pair are one pair with the strongest weight
+    if several_kinds:
+        codes, _ = pd.factorize(row_a * len(panel.sidx) + row_b)
+        first = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        strongest = np.zeros(len(first))
+        np.maximum.at(strongest, codes, strength)
+        row_a, row_b, strength = row_a[first], row_b[first], strongest
+    return row_a, row_b, strength
+
+
+def _tie_rows(prep: _Prepared, panel: _Panel
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Every (pair, kind) on the map at every session, as panel rows of ``a`` and ``b``.
+
+    Returns the rows of ``a`` and ``b`` (``a < b``), the weight and the kind code of each
+    (pair, kind) at each session, and whether any pair holds several kinds at once.
+    """
     n_sessions = prep.n_sessions
     a, b, s, kind = prep.tie_a, prep.tie_b, prep.tie_s, prep.tie_kind
     order = np.lexsort((s, kind, b, a))
@@ -386,7 +412,7 @@ def _resolve_ties(prep: _Prepared, panel: _Panel) -> tuple[np.ndarray, np.ndarra
     weight, ended = prep.tie_weight[order], prep.tie_ended[order]
     empty = np.zeros(0, dtype=np.int64)
     if len(a) == 0 or len(panel.ep_person) == 0:
-        return empty, empty, np.zeros(0)
+        return empty, empty, np.zeros(0), empty, False
     same_next = np.zeros(len(a), dtype=bool)
     same_next[:-1] = (a[1:] == a[:-1]) & (b[1:] == b[:-1]) & (kind[1:] == kind[:-1])
     next_s = np.empty(len(a), dtype=np.int64)
@@ -416,17 +442,9 @@ def _resolve_ties(prep: _Prepared, panel: _Panel) -> tuple[np.ndarray, np.ndarra
     tie = index[owner]
     row_a = panel.ep_offset[ep_a[tie]] + k - panel.ep_start[ep_a[tie]]
     row_b = panel.ep_offset[ep_b[tie]] + k - panel.ep_start[ep_b[tie]]
-    strength = weight[tie]
-    # several kinds on one pair are one pair with the strongest weight
-    # (ties are sorted by pair then kind: another kind of the same pair follows directly)
-    if ((a[1:] == a[:-1]) & (b[1:] == b[:-1]) & (kind[1:] != kind[:-1])).any():
-        codes, _ = pd.factorize(row_a * len(panel.sidx) + row_b)
-        first = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes))[::-1]
-        strongest = np.zeros(len(first))
-        np.maximum.at(strongest, codes, strength)
-        row_a, row_b, strength = row_a[first], row_b[first], strongest
-    return row_a, row_b, strength
+    # ties are sorted by pair then kind: another kind of the same pair follows directly
+    several = bool(((a[1:] == a[:-1]) & (b[1:] == b[:-1]) & (kind[1:] != kind[:-1])).any())
+    return row_a, row_b, weight[tie], kind[tie], several
 
 
 # --- Measures -----------------------------------------------------------------------------------
@@ -699,6 +717,279 @@ def _decode(codes: np.ndarray, categories: tuple[str, ...]) -> Any:
     return pd.Categorical.from_codes(codes, categories=list(categories)).astype("string")
 
 
+# --- Change between two sessions, outcomes per client -------------------------------------------
+
+#: The words ``start`` and ``end`` of :meth:`Cohort.change` accept, besides a session number.
+_SESSION_CHOICES: tuple[str, ...] = ("first", "last", "baseline")
+#: The instruments whose outcome :meth:`Cohort.change` reports by default (DOMAIN.md §6).
+_PRIMARY_OUTCOMES: tuple[str, ...] = ("phq9", "gad7")
+_CHURN_COLUMNS = {
+    "people_added": "Int64", "people_lost": "Int64", "people_kept": "Int64",
+    "person_stability": "float64",
+    "ties_added": "Int64", "ties_lost": "Int64", "ties_kept": "Int64",
+    "tie_stability": "float64",
+}
+
+
+def _session_numbers(prep: _Prepared, sessions: pd.DataFrame, which: Any, name: str
+                     ) -> np.ndarray:
+    """The session index (into the sorted sessions) ``which`` names for every client; -1 where
+    the client has no such session."""
+    n_clients = len(prep.client_ids)
+    first = np.concatenate([[0], prep.client_end])[:-1].astype(np.int64)
+    has = prep.client_end > first
+    if isinstance(which, str):
+        if which == "first":
+            return np.where(has, first, -1)
+        if which == "last":
+            return np.where(has, prep.client_end - 1, -1)
+        if which == "baseline":
+            # the end of the initial phase (change.baseline_session), else the first session
+            initial = sessions[sessions["phase"].eq(str(vocab.Phase.initial)).fillna(False)
+                               .to_numpy(bool)]
+            last_initial = initial.groupby("client_id", observed=True)["session"].max()
+            number = np.full(n_clients, -1, dtype=np.int64)
+            code = _codes(pd.Series(last_initial.index, dtype="string"), prep.client_ids)
+            number[code[code >= 0]] = last_initial.to_numpy(np.int64)[code >= 0]
+            found = _session_lookup(prep, number)
+            return np.where(found >= 0, found, np.where(has, first, -1))
+    elif isinstance(which, int | np.integer) and not isinstance(which, bool | np.bool_):
+        return _session_lookup(prep, np.full(n_clients, int(which), dtype=np.int64))
+    raise ValueError(f"{name} must be one of {', '.join(_SESSION_CHOICES)} or a session "
+                     f"number, got {which!r}")
+
+
+def _session_lookup(prep: _Prepared, numbers: np.ndarray) -> np.ndarray:
+    """The session index of session ``numbers[c]`` of each client ``c``; -1 where absent."""
+    if prep.n_sessions == 0:
+        return np.full(len(numbers), -1, dtype=np.int64)
+    span = int(prep.sess_number.max()) + 2
+    numbers = np.where((numbers >= 0) & (numbers < span), numbers, -1)
+    key = prep.sess_client * span + prep.sess_number
+    wanted = np.arange(len(numbers)) * span + numbers
+    found = np.minimum(np.searchsorted(key, wanted), len(key) - 1)
+    return np.where((numbers >= 0) & (key[found] == wanted), found, -1)
+
+
+def _churn(prep: _Prepared, panel: _Panel, start: np.ndarray, end: np.ndarray
+           ) -> dict[str, np.ndarray]:
+    """People and (pair, kind) ties added, lost and kept per client, with Jaccard stability
+    (Feld, Suitor & Hoegh 2007); NaN where either session is missing."""
+    n_clients = len(prep.client_ids)
+    n_people = len(prep.people_client)
+    both = (start >= 0) & (end >= 0)
+    out: dict[str, np.ndarray] = {}
+
+    def sets(client_of: np.ndarray, at_start: np.ndarray, at_end: np.ndarray, word: str
+             ) -> None:
+        counts = {"added": at_end & ~at_start, "lost": at_start & ~at_end,
+                  "kept": at_start & at_end}
+        for kind, mask in counts.items():
+            out[f"{word}_{kind}"] = np.bincount(client_of[mask], minlength=n_clients
+                                                ).astype(float)
+        either = out[f"{word}_added"] + out[f"{word}_lost"] + out[f"{word}_kept"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stability = np.where(either > 0, out[f"{word}_kept"] / either, np.nan)
+        out["person_stability" if word == "people" else "tie_stability"] = stability
+
+    # people: who is on the map at each of the two sessions
+    row_client = prep.sess_client[panel.sidx]
+    on_start = np.zeros(n_people, dtype=bool)
+    on_end = np.zeros(n_people, dtype=bool)
+    on_start[panel.person[panel.sidx == start[row_client]]] = True
+    on_end[panel.person[panel.sidx == end[row_client]]] = True
+    sets(prep.people_client, on_start, on_end, "people")
+
+    # ties, per (pair, kind) as ipt_graph.compare counts them
+    row_a, row_b, _, kind, _ = _tie_rows(prep, panel)
+    tie_session = panel.sidx[row_a]
+    tie_client = prep.sess_client[tie_session]
+    key = (panel.person[row_a] * n_people + panel.person[row_b]) * len(_KINDS) + kind
+    keys_start = np.unique(key[tie_session == start[tie_client]])
+    keys_end = np.unique(key[tie_session == end[tie_client]])
+    keys = np.union1d(keys_start, keys_end)
+    owner = prep.people_client[keys // len(_KINDS) // n_people] if len(keys) else keys
+    sets(owner, np.isin(keys, keys_start), np.isin(keys, keys_end), "ties")
+    for name in _CHURN_COLUMNS:
+        out[name] = np.where(both, out[name], np.nan)
+    return out
+
+
+def _outcome_scores(measures: pd.DataFrame, spec: Any) -> pd.DataFrame:
+    """One instrument's totals per client x session: the stored total, or the total scored
+    from the items when only items were stored (as :func:`ipt_graph.outcomes.client_outcomes`
+    does), sorted by client and session."""
+    rows = measures[measures["instrument"].eq(spec.name).fillna(False).to_numpy(bool)]
+    is_total = rows["item"].eq("total").fillna(False).to_numpy(bool)
+    totals = rows.loc[is_total, ["client_id", "session", "value"]]
+    items = rows.loc[~is_total & rows["value"].notna().to_numpy(bool)]
+    if len(items):
+        scored = items.groupby(["client_id", "session"], observed=True)["value"].agg(
+            ["sum", "count"]).reset_index()
+        scored["value"] = (scored["sum"] / scored["count"] if spec.scoring == "mean"
+                           else scored["sum"])
+        scored = scored[["client_id", "session", "value"]]
+        have = pd.MultiIndex.from_frame(totals[["client_id", "session"]])
+        missing = ~pd.MultiIndex.from_frame(scored[["client_id", "session"]]).isin(have)
+        totals = pd.concat([totals, scored[missing]], ignore_index=True)
+    totals = totals[totals["value"].notna()]
+    low, high = spec.range
+    outside = ((totals["value"] < low) | (totals["value"] > high)).to_numpy(bool)
+    if outside.any():
+        first = totals[outside].iloc[0]
+        raise ValueError(f"score at session {int(first['session'])} must be {low:g}..{high:g} "
+                         f"for {spec.title}, got {float(first['value']):g} (client "
+                         f"{first['client_id']})")
+    return totals.sort_values(["client_id", "session"], kind="stable").reset_index(drop=True)
+
+
+def _at_caseness(spec: Any, score: np.ndarray) -> np.ndarray:
+    """Instrument.at_caseness over an array (False where the score is NaN)."""
+    with np.errstate(invalid="ignore"):
+        return score <= spec.caseness if spec.higher_is_better else score >= spec.caseness
+
+
+def _outcome_categories(spec: Any, start: np.ndarray, end: np.ndarray,
+                        norm: tuple[float, float] | None) -> np.ndarray:
+    """:func:`ipt_graph.outcomes.outcome_category` over arrays of start and end scores.
+
+    Returns an object array of category names, None where a score is missing or reliable
+    change cannot be judged (no published threshold and no ``norm``). The same comparisons
+    as :func:`~ipt_graph.outcomes.reliable_change` (Jacobson & Truax 1991), in numpy.
+    """
+    from .outcomes import JT_CRITICAL, OutcomeCategory, _s_diff
+
+    start = np.asarray(start, dtype=float)
+    end = np.asarray(end, dtype=float)
+    out = np.full(len(start), None, dtype=object)
+    if norm is None and spec.reliable_change is None:
+        return out
+    change = end - start
+    with np.errstate(invalid="ignore"):
+        if norm is not None:
+            reliable = np.abs(change / _s_diff(*norm)) > JT_CRITICAL
+        else:
+            reliable = np.abs(change) >= float(spec.reliable_change)
+        improvement = change if spec.higher_is_better else -change
+        improved = reliable & (improvement > 0)
+        worsened = reliable & (improvement < 0)
+    known = ~(np.isnan(start) | np.isnan(end))
+    category = np.full(len(start), str(OutcomeCategory.unchanged), dtype=object)
+    if spec.caseness is not None:
+        recovered = improved & ~_at_caseness(spec, end)
+        category[improved] = np.where(recovered[improved], str(OutcomeCategory.recovered),
+                                      str(OutcomeCategory.improved))
+        category[~_at_caseness(spec, start)] = str(OutcomeCategory.not_at_caseness)
+    else:
+        category[improved] = str(OutcomeCategory.improved)
+    category[worsened] = str(OutcomeCategory.deteriorated)
+    out[known] = category[known]
+    return out
+
+
+def _outcome_columns(tables: Mapping[str, pd.DataFrame], client_ids: np.ndarray,
+                     names: Iterable[Any], instruments: Mapping[str, Any] | None,
+                     norms: Mapping[str, tuple[float, float]] | None) -> dict[str, Any]:
+    """``<name>_n_sessions, _first_session, _last_session, _first_score, _last_score,
+    _category`` per instrument, and ``joint_recovery`` with PHQ-9 and GAD-7, per client."""
+    from .outcomes import get_instrument
+
+    norms = norms or {}
+    measures = tables["measures"]
+    index = pd.Index(client_ids)
+    out: dict[str, Any] = {}
+    scores: dict[str, pd.DataFrame] = {}
+    for given in names:
+        spec = get_instrument(given, instruments)
+        totals = _outcome_scores(measures, spec)
+        scores[spec.name] = totals
+        grouped = totals.groupby("client_id", observed=True, sort=False)
+        first = grouped.first().reindex(index)
+        last = grouped.last().reindex(index)
+        count = grouped.size().reindex(index)
+        n = count.to_numpy(dtype=float, na_value=np.nan)
+        start = first["value"].to_numpy(dtype=float, na_value=np.nan)
+        end = last["value"].to_numpy(dtype=float, na_value=np.nan)
+        # with one session there is no change to judge (client_outcomes)
+        judged = np.where(n >= 2, end, np.nan)
+        category = _outcome_categories(spec, start, judged, norms.get(spec.name))
+        prefix = spec.name
+        out[f"{prefix}_n_sessions"] = pd.array(count.fillna(0).to_numpy(np.int64),
+                                               dtype="Int64")
+        out[f"{prefix}_first_session"] = pd.array(first["session"].to_numpy(), dtype="Int64")
+        out[f"{prefix}_last_session"] = pd.array(last["session"].to_numpy(), dtype="Int64")
+        out[f"{prefix}_first_score"] = start
+        out[f"{prefix}_last_score"] = end
+        out[f"{prefix}_category"] = pd.array(category, dtype="string")
+    if {"phq9", "gad7"} <= set(scores):
+        out["joint_recovery"] = _joint_recovery(scores, index, instruments)
+    return out
+
+
+def _joint_recovery(scores: Mapping[str, pd.DataFrame], index: pd.Index,
+                    instruments: Mapping[str, Any] | None) -> Any:
+    """NHS Talking Therapies' joint recovery per client, from the first and last sessions at
+    which both PHQ-9 and GAD-7 were recorded (:func:`ipt_graph.outcomes.joint_recovery`)."""
+    from .outcomes import get_instrument
+
+    phq9, gad7 = get_instrument("phq9", instruments), get_instrument("gad7", instruments)
+    both = scores["phq9"].merge(scores["gad7"], on=["client_id", "session"],
+                                suffixes=("_phq9", "_gad7"))
+    grouped = both.groupby("client_id", observed=True, sort=False)
+    first, last = grouped.first().reindex(index), grouped.last().reindex(index)
+    count = grouped.size().reindex(index).to_numpy(dtype=float, na_value=np.nan)
+
+    def column(frame: pd.DataFrame, name: str) -> np.ndarray:
+        return frame[name].to_numpy(dtype=float, na_value=np.nan)
+
+    at_start = (_at_caseness(phq9, column(first, "value_phq9"))
+                | _at_caseness(gad7, column(first, "value_gad7")))
+    recovered = (~_at_caseness(phq9, column(last, "value_phq9"))
+                 & ~_at_caseness(gad7, column(last, "value_gad7")))
+    result = pd.array(recovered, dtype="boolean")
+    result[~((count >= 2) & at_start)] = pd.NA
+    return result
+
+
+def _change_frame(tables: Mapping[str, pd.DataFrame], start: Any, end: Any, threshold: float,
+                  outcomes: Iterable[Any], instruments: Mapping[str, Any] | None,
+                  norms: Mapping[str, tuple[float, float]] | None) -> pd.DataFrame:
+    prep = _prepare(tables)
+    s0 = _session_numbers(prep, tables["sessions"], start, "start")
+    s1 = _session_numbers(prep, tables["sessions"], end, "end")
+    both = (s0 >= 0) & (s1 >= 0)
+    metrics = _metrics_frame(prep, threshold)  # one row per session index, in order
+    panel = _resolve_people(prep)
+
+    def at(index: np.ndarray, name: str) -> np.ndarray:
+        values = metrics[name].to_numpy(dtype=float)
+        return np.where(index >= 0, values[np.maximum(index, 0)] if len(values) else np.nan,
+                        np.nan)
+
+    def whole(values: np.ndarray) -> Any:
+        array = pd.array(np.nan_to_num(values).astype(np.int64), dtype="Int64")
+        array[np.isnan(values)] = pd.NA
+        return array
+
+    columns: dict[str, Any] = {
+        "client_id": pd.array(prep.client_ids, dtype="string"),
+        "start_session": whole(np.where(s0 >= 0, prep.sess_number[np.maximum(s0, 0)]
+                                        if prep.n_sessions else 0, np.nan)),
+        "end_session": whole(np.where(s1 >= 0, prep.sess_number[np.maximum(s1, 0)]
+                                      if prep.n_sessions else 0, np.nan)),
+        "n_people_start": whole(at(s0, "n_people")),
+        "n_people_end": whole(at(s1, "n_people")),
+    }
+    for name, values in _churn(prep, panel, s0, s1).items():
+        columns[name] = whole(values) if _CHURN_COLUMNS[name] == "Int64" else values
+    for name in METRICS:
+        delta = np.where(both, at(s1, name) - at(s0, name), np.nan)
+        integer = np.dtype(METRIC_DTYPES[name]).kind == "i"
+        columns[f"{name}_delta"] = whole(delta) if integer else delta
+    columns.update(_outcome_columns(tables, prep.client_ids, outcomes, instruments, norms))
+    return pd.DataFrame(columns)
+
+
 # --- The cohort -----------------------------------------------------------------------------------
 
 
@@ -729,18 +1020,33 @@ class Cohort:
     # --- construction ---------------------------------------------------------------------
 
     @classmethod
-    def from_clients(cls, clients: Iterable[Client], include_text: bool = False) -> Cohort:
-        """A cohort of these clients (free text kept only with ``include_text=True``)."""
-        return cls(_tables.tables_from_clients(clients, include_text=include_text))
+    def from_clients(cls, clients: Iterable[Client], include_text: bool = False, *,
+                     progress: bool | None = None) -> Cohort:
+        """A cohort of these clients (free text kept only with ``include_text=True``).
+
+        ``progress`` shows a bar over the clients (see :func:`ipt_graph.progress.progress`:
+        by default only in a notebook or on a terminal).
+        """
+        return cls(_tables.tables_from_clients(clients, include_text=include_text,
+                                               progress=progress))
 
     @classmethod
-    def from_folder(cls, path: str | os.PathLike[str], include_text: bool = False) -> Cohort:
-        """A cohort of the case files ``*.json`` in a folder, in file-name order."""
+    def from_folder(cls, path: str | os.PathLike[str], include_text: bool = False, *,
+                    progress: bool | None = None) -> Cohort:
+        """A cohort of the case files ``*.json`` in a folder, in file-name order.
+
+        ``progress`` shows a bar over the files as they load (see
+        :func:`ipt_graph.progress.progress`: by default only in a notebook or on a
+        terminal; the bar counts files and never names them).
+        """
         from .io.casefile import load
 
         folder = Path(path)
         files = sorted(folder.glob("*.json"))
-        return cls.from_clients((load(file) for file in files), include_text=include_text)
+        loading = _progress_bar(files, total=len(files), desc="case files", unit="file",
+                                enabled=progress)
+        return cls.from_clients((load(file) for file in loading), include_text=include_text,
+                                progress=False)
 
     @classmethod
     def from_tables(cls, source: str | os.PathLike[str] | Mapping[str, pd.DataFrame],
@@ -773,13 +1079,17 @@ class Cohort:
         """The clients, built and validated one by one from the tables."""
         return _tables.iter_clients(self._tables)
 
-    def to_csv(self, folder: str | os.PathLike[str], include_text: bool = False) -> list[Path]:
-        """Write the tables as CSV (see :func:`ipt_graph.io.tables.write_csv`)."""
-        return _tables.write_csv(self._writable(include_text), folder)
+    def to_csv(self, folder: str | os.PathLike[str], include_text: bool = False, *,
+               raw: bool = False) -> list[Path]:
+        """Write the tables as CSV (see :func:`ipt_graph.io.tables.write_csv`, also for
+        ``raw``)."""
+        return _tables.write_csv(self._writable(include_text), folder, raw=raw)
 
-    def to_excel(self, path: str | os.PathLike[str], include_text: bool = False) -> Path:
-        """Write the tables to an Excel workbook (see :func:`ipt_graph.io.tables.write_excel`)."""
-        return _tables.write_excel(self._writable(include_text), path)
+    def to_excel(self, path: str | os.PathLike[str], include_text: bool = False, *,
+                 raw: bool = False) -> Path:
+        """Write the tables to an Excel workbook (see :func:`ipt_graph.io.tables.write_excel`,
+        also for ``raw``)."""
+        return _tables.write_excel(self._writable(include_text), path, raw=raw)
 
     def to_parquet(self, folder: str | os.PathLike[str], include_text: bool = False,
                    rows_per_file: int = 500_000) -> list[Path]:
@@ -804,6 +1114,134 @@ class Cohort:
     def people_panel(self, threshold: float = vocab.TYPE_THRESHOLD) -> pd.DataFrame:
         """Everyone on the map at every session (see :func:`people_panel`)."""
         return people_panel(self._tables, threshold)
+
+    def change(self, start: str | int = "first", end: str | int = "last", *,
+               threshold: float = vocab.TYPE_THRESHOLD,
+               outcomes: Iterable[Any] = _PRIMARY_OUTCOMES,
+               instruments: Mapping[str, Any] | None = None,
+               norms: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+        """The change of every client between two sessions, and their outcome: one row each.
+
+        The network part is :func:`ipt_graph.compare` of the two inventories, for the whole
+        cohort at once (vectorised over the tables, no Python loop over clients); the outcome
+        part is :func:`ipt_graph.outcomes.client_outcomes`' category per instrument, in
+        numpy.
+
+        Parameters
+        ----------
+        start, end : {"first", "last", "baseline"} or int
+            The sessions to compare, the same rule for every client: ``"first"`` and
+            ``"last"`` are the client's first and last sessions (attended or not: every
+            session has an inventory); ``"baseline"`` is the end of the initial phase, the
+            last session whose phase is ``initial``, else the first session
+            (:func:`ipt_graph.change.baseline_session`); an int is that session number.
+        threshold : float
+            A support or conflict rating above it counts as present when typing
+            relationships (DOMAIN.md §4), as in :meth:`metrics`.
+        outcomes : iterable of str or Instrument
+            The instruments to report (default PHQ-9 and GAD-7); ``()`` for none.
+        instruments : mapping, optional
+            Where to look the names up (default: the built-ins; see
+            :func:`ipt_graph.outcomes.registry`).
+        norms : mapping of instrument name to ``(sd, reliability)``, optional
+            Judge reliable change with Jacobson & Truax's index for these instruments
+            instead of the published threshold.
+
+        Returns
+        -------
+        DataFrame
+            One row per client of the clients table, sorted by ``client_id``. A client
+            without the ``start`` or ``end`` session (``start=12`` for a client who stopped at
+            session 8) keeps its row, with ``start_session`` or ``end_session`` missing and
+            every network column missing; its outcome columns are still filled.
+
+            * ``client_id``, ``start_session``, ``end_session`` (Int64);
+            * ``n_people_start``, ``n_people_end``: people on the map at each;
+            * ``people_added``, ``people_lost``, ``people_kept`` and ``person_stability``;
+              ``ties_added``, ``ties_lost``, ``ties_kept`` and ``tie_stability``, ties
+              counted per (pair, kind) as :func:`ipt_graph.compare` does; stability is the
+              Jaccard index ``|kept| / |either|``, NaN when both maps are empty;
+            * ``<metric>_delta`` for every measure of :data:`ipt_graph.metrics.METRICS`:
+              end minus start (Int64 for counts, float64 otherwise; NaN where either is);
+            * per instrument (``phq9_...``): ``n_sessions`` (sessions with a score),
+              ``first_session`` and ``last_session``, the **first and last sessions at
+              which the instrument was recorded** (DOMAIN.md §6: these are not
+              ``start_session``/``end_session``), ``first_score`` and ``last_score``, and
+              ``category`` (:func:`ipt_graph.outcomes.outcome_category`: recovered,
+              improved, unchanged, deteriorated or not_at_caseness; missing with fewer than
+              two scores, or without a published threshold or ``norms``);
+            * ``joint_recovery`` when both PHQ-9 and GAD-7 are reported: NHS Talking
+              Therapies' recovery from the first and last sessions with both recorded.
+
+        Raises
+        ------
+        ValueError
+            ``start`` or ``end`` is not one of the words or an int; a score is outside its
+            instrument's range.
+
+        Notes
+        -----
+        People are kept when on both maps, added when on the end map only and lost when on
+        the start map only; a person who left and came back between the two sessions is
+        kept. ``start`` may be later than ``end``: "start" is then the later map, as with
+        ``compare(a, b)``.
+
+        References
+        ----------
+        Feld, S. L., Suitor, J. J. & Hoegh, J. G. (2007). Describing changes in personal
+        networks over time. *Field Methods* 19(2), 218-236.
+        Jacobson, N. S. & Truax, P. (1991). Clinical significance: a statistical approach to
+        defining meaningful change in psychotherapy research. *J Consult Clin Psychol*
+        59(1), 12-19.
+
+        Examples
+        --------
+        >>> import ipt_graph as ig
+        >>> client = ig.Client("C-1")
+        >>> for pid in ("p1", "p2"):
+        ...     _ = client.add_person(pid, role="friend")
+        >>> _ = client.add_session(1, phase="initial", measures={"phq9": 16})
+        >>> _ = client.add_session(2, phase="middle", measures={"phq9": 8})
+        >>> _ = client.rate(1, "p1", ring=2, support=4, conflict=1)
+        >>> _ = client.rate(2, "p2", ring=1, support=5, conflict=1)
+        >>> row = Cohort.from_clients([client]).change().iloc[0]
+        >>> int(row["people_added"]), int(row["people_kept"]), int(row["n_people_delta"])
+        (1, 1, 1)
+        >>> row["phq9_category"]
+        'recovered'
+        """
+        return _change_frame(self._tables, start, end, threshold, tuple(outcomes),
+                             instruments, norms)
+
+    def outcomes(self, names: Iterable[Any] = _PRIMARY_OUTCOMES, *,
+                 instruments: Mapping[str, Any] | None = None,
+                 norms: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
+        """The outcome columns of :meth:`change` alone, one row per client (no network
+        measures): ``client_id`` and, per instrument, ``n_sessions``, ``first_session``,
+        ``last_session``, ``first_score``, ``last_score`` and ``category``, plus
+        ``joint_recovery`` with PHQ-9 and GAD-7. "First" and "last" are the first and last
+        sessions at which that instrument was recorded (DOMAIN.md §6).
+        """
+        client_ids = pd.Index(self._tables["clients"]["client_id"].dropna().unique()
+                              ).sort_values().to_numpy(dtype=object)
+        columns = _outcome_columns(self._tables, client_ids, tuple(names), instruments, norms)
+        return pd.DataFrame({"client_id": pd.array(client_ids, dtype="string"), **columns})
+
+    # --- figures (matplotlib is imported only when one is drawn) --------------------------
+
+    def plot_jacobson(self, instrument: Any = "phq9", **kwargs: Any):
+        """Start against end score per client with the outcome categories
+        (:func:`ipt_graph.plotting.plot_jacobson`); returns the Axes."""
+        from .plotting.cohort import plot_jacobson
+
+        return plot_jacobson(self, instrument, **kwargs)
+
+    def plot_trajectories(self, names: Iterable[str] | None = None, **kwargs: Any):
+        """Mean measures per session with a confidence band
+        (:func:`ipt_graph.plotting.plot_cohort_trajectories`); returns the Axes."""
+        from .plotting.cohort import plot_cohort_trajectories
+
+        return plot_cohort_trajectories(self, names, **kwargs)
 
     @staticmethod
     def metrics_dask(folder: str | os.PathLike[str], client: Any = None,

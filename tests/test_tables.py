@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pandas as pd
@@ -355,3 +356,184 @@ def test_parquet_parts_written_chunk_by_chunk(tmp_path):
         for name in TABLE_NAMES}, sort=True)
     with pytest.raises(ValueError, match="must all sort after"):
         tables_io.write_parquet_parts([chunks[1], chunks[0]], tmp_path / "unsorted")
+
+
+# --- spreadsheet safety (FORMATS.md) ------------------------------------------------------------
+
+DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\")",
+             "\rC-EVIL,p9,injected", "'=already quoted"]
+NOT_FORMULAS = ["#N/A", "#DIV/0!", "a\rb", "line\r\nbreak", "_x000D_ literally", "bell\x07"]
+
+
+def _spreadsheet_tables() -> dict[str, pd.DataFrame]:
+    client = ig.Client("C-F", notes="#N/A")
+    for k, text in enumerate([*DANGEROUS, *NOT_FORMULAS], start=1):
+        client.add_person(f"p{k}", label=text, role="friend")
+    client.add_session(1, notes="-2", measures={"mood_change": -2.5, "weight_change": -1})
+    client.rate(1, "p1", ring=1, notes="@x\ry", satisfying="=A1")
+    return client_tables(client, include_text=True)
+
+
+@pytest.mark.parametrize("writer", ["csv", "excel"])
+def test_formula_text_is_neutralised_and_numbers_stay_numbers(tmp_path, writer):
+    frames = _spreadsheet_tables()
+    if writer == "csv":
+        write_csv(frames, tmp_path)
+        people = pd.read_csv(tmp_path / "people.csv", dtype=str, keep_default_na=False)
+        labels = people["label"].tolist()
+        measures = pd.read_csv(tmp_path / "measures.csv")
+        assert measures["value"].dtype.kind == "f"
+        assert sorted(measures["value"]) == [-2.5, -1.0]
+        text = (tmp_path / "measures.csv").read_text(encoding="utf-8")
+        assert ",-2.5\n" in text and "'" not in text
+        back = read_csv(tmp_path)
+    else:
+        from openpyxl import load_workbook
+
+        path = write_excel(frames, tmp_path / "t.xlsx")
+        workbook = load_workbook(path)
+        cells = next(workbook["people"].iter_cols(min_col=3, max_col=3, min_row=2))
+        assert {cell.data_type for cell in cells} == {"s"}
+        labels = [cell.value for cell in cells]
+        values = [row[4] for row in workbook["measures"].iter_rows(min_row=2)]
+        assert sorted(cell.value for cell in values) == [-2.5, -1]
+        assert {cell.data_type for cell in values} == {"n"}
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows():
+                assert all(cell.data_type not in ("f", "e") for cell in row)
+        workbook.close()
+        back = read_excel(path)
+    for text, written in zip(DANGEROUS, labels, strict=False):
+        assert written.startswith("'"), text  # = + - @ tab CR get a leading quote
+    assert sorted(back["people"]["label"]) == sorted([*DANGEROUS, *NOT_FORMULAS])
+    assert back["ratings"]["notes"].tolist() == ["@x\ry"]
+    assert back["clients"]["notes"].tolist() == ["#N/A"]
+
+
+def test_excel_keeps_error_like_text_carriage_returns_and_control_characters(tmp_path):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    path = write_excel(_spreadsheet_tables(), tmp_path / "t.xlsx")
+    workbook = load_workbook(path)
+    cell = workbook["clients"]["M2"]
+    assert workbook["clients"]["M1"].value == "notes"
+    assert (cell.value, cell.data_type) == ("#N/A", "s")  # text, not an error value
+    workbook.close()
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet2.xml").decode("utf-8")  # people
+    assert "a_x000D_b" in xml and "bell_x0007_" in xml  # OOXML escapes, as Excel writes
+    assert "_x005F_x000D_ literally" in xml  # a literal escape is itself escaped
+    people = read_excel(path)["people"]
+    assert {"a\rb", "line\r\nbreak", "_x000D_ literally", "bell\x07", "#DIV/0!"} <= set(
+        people["label"])
+
+
+def test_a_carriage_return_keeps_the_csv_row_whole(tmp_path):
+    frames = _spreadsheet_tables()
+    write_csv(frames, tmp_path)
+    people = pd.read_csv(tmp_path / "people.csv", dtype=str, keep_default_na=False)
+    assert len(people) == len(frames["people"])  # no row split, none injected
+    assert "C-EVIL" not in people["client_id"].tolist()
+    raw = (tmp_path / "people.csv").read_bytes()
+    assert b"\r\n" not in raw.replace(b'"line\r\nbreak"', b"")  # rows end with \n only
+    _assert_tables_equal(read_csv(tmp_path), frames)
+
+
+@pytest.mark.parametrize("writer", ["csv", "excel"])
+def test_raw_mode_writes_cells_as_typed_and_says_so(tmp_path, writer):
+    frames = _spreadsheet_tables()
+    if writer == "csv":
+        write_csv(frames, tmp_path, raw=True)
+        labels = pd.read_csv(tmp_path / "people.csv", dtype=str)["label"].tolist()
+        assert labels[:4] == ["=1+1", "+1", "-1", "@SUM(A1)"]
+        doc = write_csv.__doc__
+    else:
+        from openpyxl import load_workbook
+
+        path = write_excel(frames, tmp_path / "raw.xlsx", raw=True)
+        workbook = load_workbook(path)
+        formula = workbook["people"]["C2"]
+        assert (formula.value, formula.data_type) == ("=1+1", "f")  # what raw means
+        workbook.close()
+        doc = write_excel.__doc__
+    doc = " ".join(doc.split())
+    assert "raw : bool" in doc and "formulas will then run" in doc
+    method = ig.Cohort.to_csv if writer == "csv" else ig.Cohort.to_excel
+    assert "raw" in inspect.signature(method).parameters
+
+
+# --- reading a workbook safely --------------------------------------------------------------------
+
+
+def test_read_excel_checks_the_workbook_before_opening_it(tables, tmp_path, monkeypatch):
+    from ipt_graph.io import excel
+
+    path = write_excel(tables, tmp_path / "cohort.xlsx")
+    monkeypatch.setattr(excel, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(ig.CaseFileError, match="larger than"):
+        read_excel(path)
+    monkeypatch.undo()
+    monkeypatch.setattr(excel, "MAX_MEMBERS", 3)
+    with pytest.raises(ig.CaseFileError, match="parts"):
+        read_excel(path)
+
+
+def test_read_excel_refuses_to_parse_without_defusedxml(tables, tmp_path, monkeypatch):
+    import openpyxl
+
+    path = write_excel(tables, tmp_path / "cohort.xlsx")
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(ImportError, match="defusedxml"):
+        read_excel(path)
+
+
+def test_a_failed_load_leaves_no_file_open(tables, tmp_path, monkeypatch):
+    import gc
+    import warnings
+    import zipfile
+
+    import openpyxl
+
+    # openpyxl is handed a file we own, closed whatever openpyxl does when it fails
+    given = []
+
+    def failing(source, **options):
+        given.append(source)
+        raise zipfile.BadZipFile("damaged")
+
+    path = write_excel(tables, tmp_path / "cohort.xlsx")
+    monkeypatch.setattr(openpyxl, "load_workbook", failing)
+    with pytest.raises(ig.CaseFileError, match="not a readable Excel workbook"):
+        read_excel(path)
+    monkeypatch.undo()
+    assert hasattr(given[0], "read") and given[0].closed
+
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as archive:  # a zip, but not a workbook
+        archive.writestr("hello.txt", "not a workbook")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ig.CaseFileError, match="not a readable Excel workbook"):
+            read_excel(broken)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+# --- progress -------------------------------------------------------------------------------------
+
+
+def test_tables_from_clients_shows_progress_only_when_asked(clients, capsys, monkeypatch):
+    monkeypatch.delenv("IPT_GRAPH_PROGRESS", raising=False)
+    tables_from_clients(clients[:4])  # stderr is not a terminal under pytest: quiet
+    assert capsys.readouterr().err == ""
+    tables_from_clients(clients[:4], progress=True)
+    err = capsys.readouterr().err
+    assert "clients" in err and "4/4" in err
+    assert not any(c.client_id in err for c in clients[:4])
+    tables_from_clients(iter(clients[:2]), progress=True)  # no length: a count, no total
+    assert "2" in capsys.readouterr().err
+    monkeypatch.setenv("IPT_GRAPH_PROGRESS", "1")
+    tables_from_clients(clients[:2], progress=False)  # the argument wins
+    assert capsys.readouterr().err == ""

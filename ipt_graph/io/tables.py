@@ -35,7 +35,10 @@ table), :func:`write_parquet` (``<table>/part-0000.parquet``..., a few files per
 by ``client_id``, the same client range in the same part of every table). Each writes a data
 dictionary and replaces files atomically (a temporary name in the same folder, then
 :func:`os.replace`). CSV and Excel neutralise text cells that a spreadsheet would run as a
-formula (FORMATS.md): a leading ``'`` is added, and removed again when reading.
+formula (FORMATS.md): a leading ``'`` is added, and removed again when reading; Excel cells of
+text are always strings (never formulas or error values). ``raw=True`` turns this off: cells
+are then written as typed and spreadsheet formulas will run. Excel workbooks are checked
+before they are opened and parsed through defusedxml (:func:`ipt_graph.io.excel.check_workbook`).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,7 @@ import pandas as pd
 from .. import vocab
 from ..errors import Problem, SaveError, ValidationError
 from ..model import TEXT_RATING_FIELDS, Client
+from ..progress import progress as _progress_bar
 
 __all__ = [
     "SCHEMA",
@@ -299,12 +303,13 @@ def client_tables(client: Client, include_text: bool = False) -> dict[str, pd.Da
     return tables_from_clients([client], include_text=include_text)
 
 
-def tables_from_clients(clients: Iterable[Client], include_text: bool = False
-                        ) -> dict[str, pd.DataFrame]:
+def tables_from_clients(clients: Iterable[Client], include_text: bool = False, *,
+                        progress: bool | None = None) -> dict[str, pd.DataFrame]:
     """The tidy tables of many clients (see :func:`client_tables`), rows in the clients' order.
 
     Records at sessions are sorted by their key; people, events and problem areas keep the
-    clinician's order.
+    clinician's order. ``progress`` shows a bar counting the clients
+    (:func:`ipt_graph.progress.progress`: by default only in a notebook or on a terminal).
     """
     data: dict[str, dict[str, list[Any]]] = {
         table: {column.name: [] for column in _columns(table, include_text)}
@@ -314,7 +319,9 @@ def tables_from_clients(clients: Iterable[Client], include_text: bool = False
         for name, values in data[table].items():
             values.append(row.get(name))
 
-    for client in clients:
+    total = len(clients) if isinstance(clients, Sized) else None
+    for client in _progress_bar(clients, total=total, desc="clients", unit="client",
+                                enabled=progress):
         cid = client.client_id
         primary = client.primary_problem_area
         labels = dict(zip(_RING_LABELS, client.ring_labels or (), strict=False))
@@ -884,12 +891,25 @@ def _tables_for_writing(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.Data
     return normalize_tables(tables)
 
 
-def write_csv(tables: Mapping[str, pd.DataFrame], folder: str | os.PathLike[str]) -> list[Path]:
+def write_csv(tables: Mapping[str, pd.DataFrame], folder: str | os.PathLike[str], *,
+              raw: bool = False) -> list[Path]:
     """Write the tables as ``<folder>/<table>.csv`` with ``data_dictionary.csv``.
 
     UTF-8, comma-separated, a header row, an empty cell for a missing value, ``true`` and
-    ``false`` for booleans. Text cells that a spreadsheet would run as a formula get a leading
-    ``'`` (removed by :func:`read_csv`).
+    ``false`` for booleans. Text cells that a spreadsheet would run as a formula (starting
+    with ``= + - @``, a tab or a carriage return) get a leading ``'``, removed again by
+    :func:`read_csv`; numbers, negative ones included, are written as numbers.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+    folder : path
+    raw : bool
+        Write every cell exactly as typed, without the leading ``'``. **Spreadsheet
+        formulas will then run**: a text cell such as ``=HYPERLINK(...)`` becomes a live
+        formula when the file is opened in Excel, LibreOffice or Google Sheets. Only for
+        files that go straight to statistics software, never to a spreadsheet. Text that
+        starts with ``'`` then ``= + - @`` does not survive :func:`read_csv` unchanged.
 
     Returns
     -------
@@ -900,17 +920,36 @@ def write_csv(tables: Mapping[str, pd.DataFrame], folder: str | os.PathLike[str]
     target = Path(folder)
     written = []
     for table, frame in tables.items():
-        ready = _spreadsheet_ready(frame)
+        ready = frame.copy() if raw else _spreadsheet_ready(frame)
         for name in ready.columns:
             if str(ready[name].dtype) == "boolean":
                 ready[name] = ready[name].map({True: "true", False: "false"},
                                               na_action="ignore")
-        written.append(_atomic(target / f"{table}.csv", lambda path, ready=ready: ready.to_csv(
-            path, index=False, encoding="utf-8", lineterminator="\n")))
+        written.append(_atomic(target / f"{table}.csv",
+                               lambda path, ready=ready: _write_csv_file(ready, path)))
     dictionary = data_dictionary(tables)
     written.append(_atomic(target / "data_dictionary.csv", lambda path: dictionary.to_csv(
         path, index=False, encoding="utf-8", lineterminator="\n")))
     return written
+
+
+def _write_csv_file(frame: pd.DataFrame, path: Path) -> None:
+    """One table as CSV with ``\\n`` line ends, every cell holding a line break quoted.
+
+    Python's csv writer (3.11) quotes a cell holding ``\\r`` only when ``\\r`` is part of
+    the line terminator; unquoted, a reader takes it for the end of the row. Tables with such
+    a cell are written with ``\\r\\n`` (so those cells are quoted), then the row ends outside
+    the quotes go back to ``\\n``: in a CSV written this way, ``"`` only opens, closes or
+    doubles inside quoted cells, so every other piece of the text split on ``"`` is outside.
+    """
+    text_columns = [name for name in frame.columns if isinstance(frame[name].dtype,
+                                                                  pd.StringDtype)]
+    if not any(frame[name].str.contains("\r", regex=False).any() for name in text_columns):
+        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        return
+    pieces = frame.to_csv(index=False, lineterminator="\r\n").split('"')
+    pieces[::2] = [piece.replace("\r\n", "\n") for piece in pieces[::2]]
+    path.write_text('"'.join(pieces), encoding="utf-8", newline="")
 
 
 def read_csv(folder: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
@@ -929,47 +968,88 @@ def read_csv(folder: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     return normalize_tables(raw, restore=True, source=str(source))
 
 
-def write_excel(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
+def write_excel(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], *,
+                raw: bool = False) -> Path:
     """Write the tables to one Excel workbook: a sheet per table and a ``data_dictionary`` sheet.
 
-    Needs openpyxl (the ``excel`` extra). Text cells that Excel would run as a formula get a
-    leading ``'`` (removed by :func:`read_excel`).
+    Needs openpyxl (the ``excel`` extra). Every text cell is stored as a string, never as a
+    formula or an error value (``#N/A`` stays the text ``#N/A``), and text that Excel would
+    run as a formula (starting with ``= + - @``, a tab or a carriage return) gets a leading
+    ``'``, removed by :func:`read_excel`. Characters XML cannot carry (a carriage return,
+    control characters) are written as OOXML escapes (``_x000D_``), as Excel writes them, and
+    decoded by :func:`read_excel`. Numbers stay numbers.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+    path : path
+    raw : bool
+        Write every cell as typed, without the leading ``'`` and letting openpyxl decide
+        the cell type. **Spreadsheet formulas will then run**: text starting with ``=``
+        is stored as a formula that Excel computes when the workbook is opened, and text
+        such as ``#N/A`` as an error value. Only for workbooks of data you trust.
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    from .excel import _encode
 
     tables = _tables_for_writing(tables)
     workbook = Workbook(write_only=True)
     sheets = {**tables, "data_dictionary": data_dictionary(tables)}
+
+    def cell(sheet: Any, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if raw:
+            return _encode(value)
+        text = WriteOnlyCell(sheet, value=_encode(value))
+        text.data_type = "s"  # openpyxl would store "=..." as a formula, "#N/A" as an error
+        return text
+
     for name, frame in sheets.items():
         sheet = workbook.create_sheet(name)
-        ready = _spreadsheet_ready(frame)
+        ready = frame if raw else _spreadsheet_ready(frame)
         sheet.append(list(ready.columns))
         columns = [[_plain(v) for v in ready[name].tolist()] for name in ready.columns]
         for row in zip(*columns, strict=True):
-            sheet.append(list(row))
+            sheet.append([cell(sheet, value) for value in row])
     return _atomic(Path(path), lambda temporary: workbook.save(temporary))
 
 
 def read_excel(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
-    """Read a workbook written by :func:`write_excel` (sheets named after the tables)."""
-    from openpyxl import load_workbook
+    """Read a workbook written by :func:`write_excel` (sheets named after the tables).
 
-    workbook = load_workbook(Path(path), read_only=True, data_only=True)
+    The workbook is checked before it is opened
+    (:func:`ipt_graph.io.excel.check_workbook`: size, parts, inflated size and ratio) and
+    parsed through defusedxml; reading is refused without it.
+
+    Raises
+    ------
+    CaseFileError
+        The file is too large, not a workbook, or declares XML entities.
+    ImportError
+        openpyxl would parse without defusedxml (``openpyxl.DEFUSEDXML`` is False).
+    ValidationError
+        Cells that do not fit the schema, named by table, row and column.
+    """
+    from .excel import _decode, _read_sheets
+
+    sheets = _read_sheets(Path(path))
     raw = {}
-    try:
-        for table in TABLE_NAMES:
-            if table not in workbook.sheetnames:
-                continue
-            rows = workbook[table].iter_rows(values_only=True)
-            header = next(rows, None) or ()
-            while header and header[-1] is None:
-                header = header[:-1]
-            width = len(header)
-            values = [tuple(row[:width]) + (None,) * (width - len(row)) for row in rows
-                      if any(v is not None for v in row[:width])]
-            raw[table] = pd.DataFrame(values, columns=list(header), dtype=object)
-    finally:
-        workbook.close()
+    for table in TABLE_NAMES:
+        if table not in sheets:
+            continue
+        rows = iter(sheets[table])
+        header = next(rows, None) or ()
+        while header and header[-1] is None:
+            header = header[:-1]
+        width = len(header)
+        values = [tuple(_decode(v) if isinstance(v, str) else v for v in row[:width])
+                  + (None,) * (width - len(row)) for row in rows
+                  if any(v is not None for v in row[:width])]
+        raw[table] = pd.DataFrame(values, columns=[_decode(h) if isinstance(h, str) else h
+                                                   for h in header], dtype=object)
     return normalize_tables(raw, restore=True, source=Path(path).name)
 
 

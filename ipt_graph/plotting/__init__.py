@@ -8,7 +8,9 @@ touch pyplot's state when an ``ax`` is given:
 * :func:`plot_quadrant` - support x conflict with the four relationship types;
 * :func:`plot_outcomes` - a symptom measure over the sessions;
 * :func:`plot_timeline` - the life chart: events, onset, sessions, symptoms;
-* :func:`plot_metrics` - measures of :data:`ipt_graph.METRICS` over the sessions.
+* :func:`plot_metrics` - measures of :data:`ipt_graph.METRICS` over the sessions;
+* :func:`plot_jacobson` - a cohort's start against end scores by outcome category;
+* :func:`plot_cohort_trajectories` - a cohort's mean measures per session with a band.
 
 :func:`plot_circles` is figure-level: it builds and returns its own
 :class:`matplotlib.figure.Figure` (pyplot is not used).
@@ -20,6 +22,7 @@ client (:mod:`ipt_graph.plotting.layout`) and one label placer
 
 from .circle import plot_circle
 from .circles import plot_circles
+from .cohort import plot_cohort_trajectories, plot_jacobson
 from .layout import angles, circle_layout, network_positions, person_numbers
 from .metrics import plot_metrics
 from .network import plot_network
@@ -38,6 +41,8 @@ __all__ = [
     "person_numbers",
     "plot_circle",
     "plot_circles",
+    "plot_cohort_trajectories",
+    "plot_jacobson",
     "plot_metrics",
     "plot_network",
     "plot_outcomes",
