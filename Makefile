@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/ipt-graph summary data/examples/
+	$(BIN)/ipt-graph report data/examples/ -o out/ --format html --format pdf
 
 test: $(STAMP)
 	$(BIN)/ruff check .

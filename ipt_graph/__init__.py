@@ -37,6 +37,7 @@ _LAZY = {
     "plot_network": "plotting", "plot_outcomes": "plotting", "plot_quadrant": "plotting",
     "plot_timeline": "plotting", "plot_jacobson": "plotting",
     "plot_cohort_trajectories": "plotting",
+    "write_report": "report", "write_reports": "report",
 }
 
 
@@ -96,5 +97,7 @@ __all__ = [
     "save",
     "write_egor",
     "write_graphml",
+    "write_report",
+    "write_reports",
     "write_template",
 ]

@@ -190,6 +190,33 @@ def _import_excel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_cases(args: argparse.Namespace) -> int:
+    from .report import report_files
+
+    sessions = None
+    if args.sessions:
+        try:
+            sessions = [int(n) for n in args.sessions.split(",") if n.strip()]
+        except ValueError:
+            print("ipt-graph report: --sessions takes session numbers separated by commas, "
+                  "e.g. 1,8,14", file=sys.stderr)
+            return 2
+    clients = _load_all(args.cases)
+    if clients is None:
+        return 1
+    try:
+        written = report_files(clients, args.output, formats=args.format,
+                               redact=args.redact, sessions=sessions)
+    except IptGraphError:
+        raise
+    except ValueError as error:  # usage: -o FILE.html for several cases, suffix vs --format
+        print(f"ipt-graph report: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ipt-graph",
@@ -207,6 +234,22 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--redact", action="store_true",
                          help="show person ids and roles instead of labels")
     summary.set_defaults(run=_summary)
+
+    report = commands.add_parser(
+        "report", help="write each client's report (HTML or PDF) for the chart")
+    report.add_argument("cases", nargs="+", metavar="CASE", help="case files or folders")
+    report.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="a .html or .pdf file (one case), or a folder: one report per "
+                             "case and index.html")
+    report.add_argument("--format", action="append", choices=["html", "pdf"],
+                        help="for a folder: html (default) or pdf; give both for both")
+    report.add_argument("--redact", action="store_true",
+                        help="show person ids and roles instead of labels; leave out free "
+                             "text")
+    report.add_argument("--sessions", metavar="N,N,...",
+                        help="the sessions whose circles are compared, e.g. 1,8,14 "
+                             "(default: the baseline and the latest session)")
+    report.set_defaults(run=_report_cases)
 
     metrics = commands.add_parser(
         "metrics", help="write every measure, one row per client x session, as CSV")

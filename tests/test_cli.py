@@ -182,3 +182,17 @@ def test_export_tables_round_trip_and_leave_text_out(tmp_path, fmt):
     expected = Cohort.from_folder(EXAMPLES).metrics()
     pd.testing.assert_frame_equal(cohort.metrics(), expected)
     assert not any(p.label for c in cohort.clients() for p in c.people)
+
+
+def test_report_one_case_html(tmp_path, capsys):
+    out = tmp_path / "grief.html"
+    assert main(["report", str(EXAMPLES / "grief.json"), "-o", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "EX-GRIEF" in html and "Content-Security-Policy" in html
+    assert str(out) in capsys.readouterr().out
+
+
+def test_report_usage_errors(tmp_path):
+    assert main(["report", str(EXAMPLES), "-o", str(tmp_path / "x.html")]) == 2
+    assert main(["report", str(EXAMPLES / "grief.json"), "-o", str(tmp_path / "x.html"),
+                 "--sessions", "one"]) == 2

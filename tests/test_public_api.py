@@ -45,6 +45,8 @@ EXPECTED = [
     "save",
     "write_egor",
     "write_graphml",
+    "write_report",
+    "write_reports",
     "write_template",
 ]
 
