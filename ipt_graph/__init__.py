@@ -7,7 +7,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import notebook
+from . import notebook, privacy
 from .change import Change, compare
 from .cohort import Cohort
 from .errors import (
@@ -29,6 +29,15 @@ from .metrics import METRICS
 from .model import Client, LifeEvent, Measure, Person, ProblemArea, Rating, Removal, Session, Tie
 from .notebook import edit
 from .outcomes import Instrument
+from .privacy import (
+    Deidentified,
+    FieldClass,
+    KAnonymityReport,
+    deidentify,
+    field_class,
+    k_anonymity,
+    new_key_file,
+)
 
 #: Names served lazily, so that ``import ipt_graph`` does not import matplotlib: computing
 #: modules never need it (DESIGN.md §2).
@@ -60,9 +69,12 @@ __all__ = [
     "Change",
     "Client",
     "Cohort",
+    "Deidentified",
+    "FieldClass",
     "Instrument",
     "Inventory",
     "IptGraphError",
+    "KAnonymityReport",
     "LifeEvent",
     "Measure",
     "NotFoundError",
@@ -78,8 +90,12 @@ __all__ = [
     "VersionError",
     "__version__",
     "compare",
+    "deidentify",
     "edit",
+    "field_class",
+    "k_anonymity",
     "load",
+    "new_key_file",
     "notebook",
     "plot_circle",
     "plot_circles",
@@ -90,6 +106,7 @@ __all__ = [
     "plot_outcomes",
     "plot_quadrant",
     "plot_timeline",
+    "privacy",
     "read_egor",
     "read_excel",
     "read_graphml",

@@ -138,10 +138,20 @@ def _load_all(paths: Sequence[str]) -> list | None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.deidentify and args.include_text:
+        print("ipt-graph export: --include-text and --deidentify exclude each other",
+              file=sys.stderr)
+        return 2
+    if args.deidentify and not args.key_file:
+        print("ipt-graph export: --deidentify needs --key-file KEY (make one with "
+              "'ipt-graph key -o FILE', kept away from the exports)", file=sys.stderr)
+        return 2
     clients = _load_all(args.paths)
     if clients is None:
         return 1
     folder = Path(args.output)
+    if args.deidentify:
+        return _export_deidentified(args, clients, folder)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     if args.format == "json":
@@ -168,6 +178,41 @@ def _export(args: argparse.Namespace) -> int:
         else:
             written = [cohort.to_excel(folder / "cohort.xlsx", include_text=args.include_text)]
     print(f"wrote {len(written)} files ({len(clients)} clients) to {folder}")
+    return 0
+
+
+def _export_deidentified(args: argparse.Namespace, clients: list, folder: Path) -> int:
+    from .privacy import deidentify, k_anonymity
+
+    try:
+        data = deidentify(clients, key=Path(args.key_file), dates=args.dates)
+        report = k_anonymity(data, k=args.k)
+        if args.suppress:
+            data = report.apply(data)
+        written = data.write(args.format, folder)
+    except ValueError as error:  # a short key, or the key file inside the export folder
+        if isinstance(error, IptGraphError):
+            raise
+        print(f"ipt-graph export: {error}", file=sys.stderr)
+        return 2
+    print(report.summary(), file=sys.stderr)
+    if report.n_suppressed and not args.suppress:
+        print("(those clients are in the export: add --suppress to leave them out)",
+              file=sys.stderr)
+    if args.dates == "days":
+        print("note: days since the first session are derived from dates, so the export is "
+              "not Safe Harbor de-identified (share it under a limited data set agreement or "
+              "an expert determination)", file=sys.stderr)
+    print(f"wrote {len(written)} de-identified files ({len(data)} clients) to {folder}")
+    return 0
+
+
+def _key(args: argparse.Namespace) -> int:
+    from .privacy import new_key_file
+
+    path = new_key_file(args.output)
+    print(f"wrote a new key to {path}: keep it away from the exports, and back it up "
+          "(without it the same pseudonyms can never be made again)")
     return 0
 
 
@@ -301,7 +346,23 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--include-text", action="store_true",
                         help="include labels and free text (identifying: off by default; json "
                              "case files always hold them)")
+    export.add_argument("--deidentify", action="store_true",
+                        help="pseudonyms from a keyed hash, no labels or free text, dates as "
+                             "years (json: one document of tables, not case files)")
+    export.add_argument("--key-file", metavar="KEY",
+                        help="the pseudonymisation key (ipt-graph key -o KEY), kept outside DIR")
+    export.add_argument("--dates", choices=["year", "days"], default="year",
+                        help="with --deidentify: years (Safe Harbor, the default) or days "
+                             "since the first session (not Safe Harbor)")
+    export.add_argument("--k", type=int, default=5, metavar="K",
+                        help="with --deidentify: the k-anonymity threshold (default 5)")
+    export.add_argument("--suppress", action="store_true",
+                        help="with --deidentify: leave out the clients k-anonymity suppresses")
     export.set_defaults(run=_export)
+
+    key = commands.add_parser("key", help="write a new pseudonymisation key file (mode 0600)")
+    key.add_argument("-o", "--output", required=True, metavar="FILE")
+    key.set_defaults(run=_key)
 
     template = commands.add_parser("template", help="write an Excel workbook to fill in")
     template.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")

@@ -77,6 +77,13 @@ def _no_number(value: Any) -> Any:
     return value
 
 
+def _not_huge(value: int | float) -> int | float:
+    if abs(value) > MAX_INT:
+        raise ValueError("must be at most 2**53 in size (larger numbers do not survive the "
+                         "tables and measures)")
+    return value
+
+
 def _check_approx_date(value: str) -> str:
     approx_date_span(value)
     return value
@@ -107,9 +114,12 @@ def approx_date_span(value: str) -> tuple[dt.date, dt.date]:
         raise ValueError("must be a real calendar date (YYYY, YYYY-MM or YYYY-MM-DD)") from None
 
 
+#: Whole numbers beyond this are refused: a float64 (and so every table, measure and plot)
+#: holds integers exactly only up to 2**53, and larger ones overflow on the way there.
+MAX_INT = 2**53
 Id = Annotated[str, Field(pattern=_ID_PATTERN)]
 PersonId = Annotated[str, Field(pattern=_ID_PATTERN), AfterValidator(_not_ego)]
-SessionNumber = Annotated[int, Field(strict=True, ge=0)]
+SessionNumber = Annotated[int, Field(strict=True, ge=0, le=MAX_INT)]
 RatingValue = Annotated[int, Field(strict=True, ge=vocab.RATING_MIN, le=vocab.RATING_MAX)]
 RingValue = Annotated[int, Field(strict=True, ge=1, le=vocab.MAX_RINGS)]
 ApproxDate = Annotated[
@@ -118,7 +128,8 @@ ApproxDate = Annotated[
 InstrumentName = Annotated[str, Field(pattern=_INSTRUMENT_PATTERN)]
 #: Free text a user typed: kept out of reprs and error messages.
 Text = Annotated[Annotated[str, Field(max_length=20_000)] | None, Field(repr=False)]
-Number = Annotated[int, Field(strict=True)] | Annotated[float, Field(strict=True)]
+Number = Annotated[Annotated[int, Field(strict=True)] | Annotated[float, Field(strict=True)],
+                   AfterValidator(_not_huge)]
 
 
 class _Record(BaseModel):
@@ -171,7 +182,7 @@ class Measure(_Record):
     """
 
     total: Number | None = None
-    items: tuple[Annotated[int, Field(strict=True)], ...] | None = None
+    items: tuple[Annotated[int, Field(strict=True, ge=-MAX_INT, le=MAX_INT)], ...] | None = None
 
 
 class Session(_Record):
@@ -327,6 +338,8 @@ def _describe_record(list_name: str, record: Any, index: int | None = None) -> s
             return None
         if isinstance(value, int):
             return value
+        if key in ("session", "number"):  # a session number given as text may be anything
+            return None
         if isinstance(value, str) and _SAFE_ID.match(value):
             return value
         return None
@@ -358,13 +371,19 @@ def _pydantic_problems(
     known = set(known_fields)
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
-    for err in error.errors(include_input=False, include_url=False):
+    errors = error.errors(include_input=False, include_url=False)
+    # a dict key that fails validation is typed input like any value: never shown
+    bad_keys = {tuple(err["loc"][:index]) for err in errors
+                for index, part in enumerate(err["loc"]) if part == "[key]"}
+    for err in errors:
         parts: list[str] = []
-        for part in err["loc"]:
+        for index, part in enumerate(err["loc"]):
             if isinstance(part, int):
                 parts[-1:] = [f"{parts[-1]}[{part}]"] if parts else [f"[{part}]"]
             elif parts and ("[" in part or part in ("int", "float", "str", "bool", "none")):
                 continue  # the member of a union that pydantic tried
+            elif tuple(err["loc"][:index + 1]) in bad_keys:
+                parts.append("<key>")
             elif part in known or (parts and _SAFE_TOKEN.match(part) and "[" not in part):
                 parts.append(part)
             else:

@@ -484,7 +484,8 @@ def write_egor(
       column per tie kind (``knows``, ``close``, ``conflict``) and ``weight`` (the
       strongest of the pair's kinds).
 
-    Missing values are empty cells (R reads NA); booleans are ``TRUE``/``FALSE``.
+    Missing values are empty cells (R reads NA); booleans are ``TRUE``/``FALSE``; lines end
+    in CRLF (RFC 4180), so that a value holding a line break is always quoted.
 
     Parameters
     ----------
@@ -557,7 +558,9 @@ def write_egor(
     for name, rows in (("egos", ego_rows), ("alters", alter_rows), ("aaties", tie_rows)):
         path = folder / f"{name}.csv"
         with open(path, "w", encoding="utf-8", newline="") as stream:
-            writer = csv.writer(stream, delimiter=sep, lineterminator="\n")
+            # CRLF (RFC 4180): the csv module quotes a value holding a bare CR only when CR
+            # is part of the line terminator; unquoted, a CR in a label would split the row
+            writer = csv.writer(stream, delimiter=sep, lineterminator="\r\n")
             writer.writerow(headers[name])
             for row in rows:
                 writer.writerow([_cell(row.get(column), decimal) for column in headers[name]])

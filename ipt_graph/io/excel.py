@@ -49,6 +49,7 @@ from .. import vocab
 from ..errors import CaseFileError, Problem, ValidationError
 from ..model import Client, _describe_record
 from .casefile import atomic_write
+from .mapping import ZIP_ERRORS
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -553,7 +554,7 @@ def check_workbook(path: str | os.PathLike[str]) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except ZIP_ERRORS:
         raise CaseFileError(f"{path}: not an Excel workbook (.xlsx); save it from Excel as "
                             "'Excel Workbook (.xlsx)'") from None
     if len(members) > MAX_MEMBERS:
@@ -589,8 +590,7 @@ def _read_sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     with path.open("rb") as handle:
         try:
             workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ParseError, ValueError,
-                TypeError, OSError) as error:
+        except (InvalidFileException, KeyError, ParseError, TypeError, *ZIP_ERRORS) as error:
             # openpyxl wraps what the parser raised in a ValueError
             raise refused if _caused_by(error, DefusedXmlException) else unreadable from None
         try:
@@ -601,7 +601,9 @@ def _read_sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
                     ws.reset_dimensions()
                 sheets[name] = list(ws.iter_rows(values_only=True))
             return sheets
-        except (ParseError, ValueError, TypeError, KeyError) as error:
+        # sheets are inflated and parsed as they are read: a damaged deflate stream or XML
+        # surfaces here
+        except (InvalidFileException, KeyError, ParseError, TypeError, *ZIP_ERRORS) as error:
             raise refused if _caused_by(error, DefusedXmlException) else unreadable from None
         finally:
             workbook.close()

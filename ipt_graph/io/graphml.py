@@ -6,9 +6,10 @@ Readers (networkx, igraph, Gephi) take only the first ``<graph>`` of a file, so
 (DESIGN.md §4):
 
 - graph data: ``generator`` (``ipt_graph``), ``client_id``, ``session``, ``date``,
-  ``phase``, ``attended``, ``complete``, ``rings``, ``ring_labels`` (a JSON list),
-  ``planned_sessions``, ``onset_date``, ``problem_areas`` (JSON: area, primary, focus and
-  date, without free text) and ``measure_<instrument>`` totals (items are not written);
+  ``phase``, ``attended``, ``complete``, ``rings``, ``ring_labels`` (a JSON list, only when
+  labels are asked for: typed text), ``planned_sessions``, ``onset_date``, ``problem_areas``
+  (JSON: area, primary, focus and date, without free text) and ``measure_<instrument>``
+  totals (items are not written);
 - nodes: ``ego`` (``kind = ego``) and one per person on the map (``kind = person``,
   ``role``, ``sector``, ``gender``, ``age_band``, ``status``; ``label`` only when asked);
 - ego-person edges: ``ring``, ``closeness``, ``strength``, ``distance``, ``support``,
@@ -17,8 +18,8 @@ Readers (networkx, igraph, Gephi) take only the first ``<graph>`` of a file, so
   ``strength``, ``distance``, and ``weight_<kind>`` when the kinds' weights differ.
 
 GraphML has no null: a value that is not known is left out, never written as ``None``.
-Not written: labels unless asked (PHI), notes and the other free text, life events, person
-attributes, measure items.
+Not written: labels and ring labels unless asked (PHI), notes and the other free text, life
+events, person attributes, measure items.
 :func:`read_graphml` reads such files back into a client whose every session is a
 ``complete`` snapshot, so each session's inventory is the one written.
 
@@ -160,7 +161,9 @@ def _document(client: Client, inventory: Any, labels: bool) -> bytes:
         "generator": GENERATOR, "client_id": client.client_id, "session": session.number,
         "date": session.date.isoformat() if session.date else None, "phase": session.phase,
         "attended": session.attended, "complete": session.complete, "rings": client.rings,
-        "ring_labels": json.dumps(list(client.ring_labels)) if client.ring_labels else None,
+        # ring labels are typed text: like people's labels, written only when asked
+        "ring_labels": json.dumps(list(client.ring_labels)) if client.ring_labels and labels
+        else None,
         "planned_sessions": client.planned_sessions, "onset_date": client.onset_date,
         "problem_areas": json.dumps([
             {k: v for k, v in {"area": a.area, "primary": a.primary, "focus": list(a.focus),
@@ -179,7 +182,7 @@ def _document(client: Client, inventory: Any, labels: bool) -> bytes:
         "xsi:schemaLocation": f"{GRAPHML_NS} http://graphml.graphdrawing.org/xmlns/1.0/"
                               "graphml.xsd"})
     for domain, name, kind in [*_KEYS, *measure_keys]:
-        if domain == "node" and name == "label" and not labels:
+        if (domain, name) in (("node", "label"), ("graph", "ring_labels")) and not labels:
             continue
         ElementTree.SubElement(root, "key", {"id": _key_id(domain, name), "for": domain,
                                              "attr.name": name, "attr.type": kind})
@@ -264,6 +267,9 @@ def _parse_xml(data: bytes, name: str) -> ElementTree.Element:
         line, column = error.position
         raise ValidationError([Problem(f"{name} line {line}", f"character {column}",
                                        "is not well-formed XML")]) from None
+    except (LookupError, ValueError):  # an XML declaration naming an unknown encoding
+        raise ValidationError([Problem(name, "", "is not well-formed XML (its declared "
+                                       "encoding is unknown)")]) from None
 
 
 def _keys(root: ElementTree.Element) -> dict[str, tuple[str, str, str]]:

@@ -59,8 +59,10 @@ import datetime as dt
 import hashlib
 import math
 import re
+import struct
 import tomllib
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +78,7 @@ __all__ = [
     "MAX_RATIO",
     "MAX_TOTAL_BYTES",
     "RADIUS_SCHEMES",
+    "ZIP_ERRORS",
     "EdgeSpec",
     "FieldSpec",
     "ImportMapping",
@@ -96,6 +99,11 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024
 #: ... or when a member larger than 1 MiB is compressed more than this (bytes out per byte in).
 MAX_RATIO = 100
 _RATIO_FLOOR = 1024 * 1024
+#: What Python's zipfile raises on a damaged, truncated or hostile archive (a bad header, a
+#: corrupt deflate stream, an offset past the end, an unknown compression, an encrypted member).
+ZIP_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile, zlib.error, struct.error, EOFError, NotImplementedError, RuntimeError,
+    OSError, ValueError)
 
 #: Radius schemes of the concentric circles (FORMATS.md), as functions of k/n.
 RADIUS_SCHEMES: dict[str, Callable[[float], float]] = {
@@ -616,9 +624,10 @@ def source_files(path: str | Path, suffixes: tuple[str, ...], report: ImportRepo
     """The files ending in ``suffixes`` in a folder (recursively), a zip, or a single file.
 
     macOS metadata (``__MACOSX/``, ``.DS_Store``, ``._*``) is skipped and reported; other
-    files are skipped and reported too. A zip is refused (``ValueError``) when its members
-    would unpack to more than ``max_total`` bytes or a member larger than 1 MiB is
-    compressed more than ``max_ratio`` to 1: the usual signs of a zip bomb.
+    files are skipped and reported too. A zip is refused (:class:`ValidationError`, a
+    ``ValueError``) when its members would unpack to more than ``max_total`` bytes or a
+    member larger than 1 MiB is compressed more than ``max_ratio`` to 1 (the usual signs of a
+    zip bomb), or when it is damaged.
     """
     path = Path(path)
     wanted = tuple(s.lower() for s in suffixes)
@@ -640,10 +649,19 @@ def source_files(path: str | Path, suffixes: tuple[str, ...], report: ImportRepo
     return [SourceFile(path.name, path.name, path.read_bytes)]
 
 
+def damaged_zip(name: str) -> ValidationError:
+    """The error for an archive that Python's zipfile cannot read."""
+    return ValidationError([Problem(name, "", "is not a readable zip archive (damaged or "
+                                    "truncated)")])
+
+
 def _zip_members(path: Path, wanted: tuple[str, ...], report: ImportReport, max_total: int,
                  max_ratio: float) -> list[SourceFile]:
-    with zipfile.ZipFile(path) as archive:
-        infos = [info for info in archive.infolist() if not info.is_dir()]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = [info for info in archive.infolist() if not info.is_dir()]
+    except ZIP_ERRORS:
+        raise damaged_zip(path.name) from None
     chosen = []
     for info in infos:
         display = f"{path.name}:{info.filename}"
@@ -665,28 +683,39 @@ def _zip_members(path: Path, wanted: tuple[str, ...], report: ImportReport, max_
 
 def check_zip_sizes(name: str, infos: Iterable[zipfile.ZipInfo], max_total: int = MAX_TOTAL_BYTES,
                     max_ratio: float = MAX_RATIO) -> None:
-    """Refuse an archive whose declared sizes look like a zip bomb (``ValueError``)."""
+    """Refuse an archive whose declared sizes look like a zip bomb.
+
+    Raises
+    ------
+    ValidationError
+        (a ``ValueError``) naming the archive; member names are not shown, since file names
+        can hold names.
+    """
     total = 0
     for info in infos:
         total += info.file_size
         if (info.file_size > _RATIO_FLOOR
                 and info.file_size > max_ratio * max(info.compress_size, 1)):
-            raise ValueError(f"{name}: member {info.filename} is compressed "
-                             f"{info.file_size / max(info.compress_size, 1):.0f}:1, more than "
-                             f"{max_ratio:g}:1 (a zip bomb?); refused")
+            raise ValidationError([Problem(name, "", (
+                f"a member is compressed {info.file_size / max(info.compress_size, 1):.0f}:1, "
+                f"more than {max_ratio:g}:1 (a zip bomb?); refused"))])
         if total > max_total:
-            raise ValueError(f"{name}: unpacks to more than {max_total} bytes "
-                             "(a zip bomb?); refused")
+            raise ValidationError([Problem(name, "", f"unpacks to more than {max_total} bytes "
+                                           "(a zip bomb?); refused")])
 
 
 def read_zip_member(path: Path, info: zipfile.ZipInfo, budget: list[int]) -> bytes:
     """Read one member, never more than its declared size nor the remaining ``budget``."""
     limit = min(info.file_size, budget[0])
-    with zipfile.ZipFile(path) as archive, archive.open(info) as stream:
-        data = stream.read(limit + 1)
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(info) as stream:
+            data = stream.read(limit + 1)
+    except ZIP_ERRORS:
+        raise damaged_zip(path.name) from None
     if len(data) > limit:
-        raise ValueError(f"{path.name}: member {info.filename} unpacks to more than it "
-                         "declares or than the size limit allows (a zip bomb?); refused")
+        raise ValidationError([Problem(path.name, "", "a member unpacks to more than it "
+                                       "declares or than the size limit allows (a zip "
+                                       "bomb?); refused")])
     budget[0] -= len(data)
     return data
 

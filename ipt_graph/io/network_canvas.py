@@ -48,6 +48,7 @@ from .. import vocab
 from ..errors import Problem, ValidationError
 from ..model import Client
 from .mapping import (
+    ZIP_ERRORS,
     ImportMapping,
     ImportReport,
     ImportResult,
@@ -58,6 +59,7 @@ from .mapping import (
     assemble_client,
     check_zip_sizes,
     client_code,
+    damaged_zip,
     load_mapping,
     parse_csv,
     parse_number,
@@ -143,9 +145,12 @@ def read_protocol(path: str | Path) -> Protocol:
     path = Path(path)
     name = path.name
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            infos = [i for i in archive.infolist()
-                     if i.filename.replace("\\", "/").rsplit("/", 1)[-1] == "protocol.json"]
+        try:
+            with zipfile.ZipFile(path) as archive:
+                infos = [i for i in archive.infolist()
+                         if i.filename.replace("\\", "/").rsplit("/", 1)[-1] == "protocol.json"]
+        except ZIP_ERRORS:
+            raise damaged_zip(name) from None
         if not infos:
             raise ValidationError([Problem(name, "", "holds no protocol.json")])
         check_zip_sizes(name, infos[:1])

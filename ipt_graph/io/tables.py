@@ -963,9 +963,27 @@ def read_csv(folder: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     for table in TABLE_NAMES:
         path = source / f"{table}.csv"
         if path.exists():
-            raw[table] = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                                     encoding="utf-8")
+            try:
+                raw[table] = pd.read_csv(path, dtype=str, keep_default_na=False,
+                                         na_values=[""], encoding="utf-8")
+            except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
+                    ValueError):
+                raise ValidationError([Problem(f"{table}.csv", "", "is not a readable CSV "
+                                               "table (UTF-8, comma-separated)")],
+                                      str(source)) from None
     return normalize_tables(raw, restore=True, source=str(source))
+
+
+def _read_parquet_file(path: Path, source: str) -> pd.DataFrame:
+    """One Parquet file as a DataFrame; a damaged file is a ValidationError naming it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path).to_pandas()
+    except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError):
+        raise ValidationError([Problem(f"{path.parent.name}/{path.name}", "",
+                                       "is not a readable Parquet file")], source) from None
 
 
 def write_excel(tables: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], *,
@@ -1180,7 +1198,13 @@ def parquet_parts(folder: str | os.PathLike[str]) -> list[str]:
     source = Path(folder)
     listed = source / _PARTS_FILE
     if listed.exists():
-        return pd.read_csv(listed, dtype=str)["part"].tolist()
+        try:
+            return pd.read_csv(listed, dtype=str)["part"].tolist()
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
+                ValueError, KeyError):
+            raise ValidationError([Problem(_PARTS_FILE, "", "is not a readable list of parts "
+                                           "(a CSV with a 'part' column)")],
+                                  source.name) from None
     return sorted({path.name for table in TABLE_NAMES
                    for path in (source / table).glob("part-*.parquet")})
 
@@ -1188,28 +1212,24 @@ def parquet_parts(folder: str | os.PathLike[str]) -> list[str]:
 def read_parquet_part(folder: str | os.PathLike[str], part: str | int
                       ) -> dict[str, pd.DataFrame]:
     """The tables of one aligned part (the same clients in every table)."""
-    import pyarrow.parquet as pq
-
     source = Path(folder)
     name = _part_name(part) if isinstance(part, int) else part
     raw = {}
     for table in TABLE_NAMES:
         path = source / table / name
         if path.exists():
-            raw[table] = pq.read_table(path).to_pandas()
+            raw[table] = _read_parquet_file(path, source.name)
     return normalize_tables(raw, source=f"{source.name}/{name}")
 
 
 def read_parquet(folder: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     """Read every part of a Parquet folder written by :func:`write_parquet` into tables."""
-    import pyarrow.parquet as pq
-
     source = Path(folder)
     raw = {}
     for table in TABLE_NAMES:
         paths = sorted((source / table).glob("part-*.parquet"))
         if paths:
-            frames = [pq.read_table(path).to_pandas() for path in paths]
+            frames = [_read_parquet_file(path, source.name) for path in paths]
             raw[table] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return normalize_tables(raw, source=source.name)
 
