@@ -909,19 +909,13 @@ def _parse(
     return fields, problems, positions
 
 
-class _ScalarClient(BaseModel):
-    """The client's own fields, validated apart from its records."""
-
-    model_config = Client.model_config
-    client_id: Id
-    label: Text = None
-    rings: Annotated[int, Field(strict=True, ge=vocab.MIN_RINGS, le=vocab.MAX_RINGS)] = (
-        vocab.DEFAULT_RINGS
-    )
-    ring_labels: tuple[Annotated[str, Field(max_length=40)], ...] | None = None
-    planned_sessions: Annotated[int, Field(strict=True, ge=1, le=1000)] | None = None
-    onset_date: ApproxDate | None = None
-    notes: Text = None
+#: The client's own fields, validated apart from its records (derived from Client, so the
+#: two cannot drift apart).
+_ScalarClient = pydantic.create_model(
+    "_ScalarClient", __config__=Client.model_config,
+    **{name: (Client.model_fields[name].annotation, Client.model_fields[name])
+       for name in Client.SCALAR_FIELDS},
+)
 
 
 def _partial_problems(fields: dict[str, Any], data: Mapping[str, Any],
