@@ -85,10 +85,11 @@ def _metrics(args: argparse.Namespace) -> int:
 
 
 def _save_imported(result, folder: Path) -> int:
-    folder.mkdir(parents=True, exist_ok=True)
     from .io.casefile import save
+    from .progress import progress
 
-    for client in result.clients:
+    folder.mkdir(parents=True, exist_ok=True)
+    for client in progress(result.clients, desc="writing case files", unit="client"):
         save(client, folder / f"{client.client_id}.json")
     print(result.report, file=sys.stderr)
     print(f"wrote {len(result.clients)} case files to {folder}")
