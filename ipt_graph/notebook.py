@@ -345,7 +345,9 @@ def client_html(client: Client, redact: bool = False) -> str:
     if client.label and not redact:
         title += f" · {client.label}"
     sessions = client.sessions
-    facts = [("rings", f"{client.rings} ({', '.join(client.ring_names)})")]
+    # typed ring labels are free text: the defaults when redacting
+    ring_names = vocab.default_ring_labels(client.rings) if redact else client.ring_names
+    facts = [("rings", f"{client.rings} ({', '.join(ring_names)})")]
     if sessions:
         attended = sum(s.attended for s in sessions)
         missed = [str(s.number) for s in sessions if not s.attended]

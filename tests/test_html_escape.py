@@ -174,10 +174,6 @@ def test_the_editor_widgets_escape_text():
     assert "Not changed" in message
 
 
-@pytest.mark.xfail(strict=True, reason="plotting draws user text with matplotlib's mathtext "
-                   "on: '$\\\\foo$' raises ValueError and '$x^2$' is drawn as mathematics; "
-                   "draw labels with parse_math=False (or inside rc_context({'text.parse_math': "
-                   "False}))")
 def test_dollar_signs_in_labels_draw_as_text():
     client = _client(["$\\foo$", "$x^2$", "cost $5 or $6"])
     for _, page, _ in _pages(client):

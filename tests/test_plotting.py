@@ -701,3 +701,155 @@ def test_image_matches_the_baseline(name, tmp_path):
         BASELINE.mkdir(exist_ok=True)
         expected.write_bytes(actual.read_bytes())
     assert compare_images(str(expected), str(actual), tol=8) is None
+
+
+# --- user text, redaction, no sessions, one build -----------------------------------------------
+
+
+def _dollar_client() -> ig.Client:
+    client = ig.Client("C-DOLLAR", rings=3, ring_labels=["$x^2$", "cost $5", "$\\foo$"])
+    client.add_person("p1", label="$\\foo$", role="partner")
+    client.add_person("p2", label="$x^2$", role="friend")
+    client.add_person("p3", label="cost $5 or $6", role="parent")
+    client.add_session(1, date="2026-01-05")
+    client.add_session(2, date="2026-01-12")
+    client.rate(1, "p1", ring=1, support=4, conflict=5)
+    client.rate(1, "p2", ring=2, support=5, conflict=1)
+    client.rate(1, "p3", ring=3, support=2, conflict=2)
+    client.rate(2, "p2", ring=1)
+    client.add_event("e1", date="2025-11", kind="move", people=["p1", "p2"])
+    return client
+
+
+def test_dollar_signs_in_user_text_are_drawn_literally():
+    client = _dollar_client()
+    axes = []
+    for plot in (lambda ax: plot_circle(client.inventory(1), ax=ax),
+                 lambda ax: plot_quadrant(client, ax=ax),
+                 lambda ax: plot_network(client.inventory(1), ax=ax),
+                 lambda ax: plot_timeline(client, ax=ax)):
+        ax = new_axes()
+        plot(ax)
+        axes.append(ax)
+    figure = plot_circles(client, [1, 2])
+    axes += figure.axes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", style.FontWarning)
+        for ax in axes:
+            png(ax.get_figure(root=True))  # "$\foo$" would raise ValueError in mathtext
+    texts = {t.get_text(): t for ax in axes for t in ax.findobj(Text)
+             if str(t.get_gid()).startswith(("label:", "ringlabel:", "eventlabel:"))}
+    for typed in ("$\\foo$", "$x^2$", "cost $5 or $6", "cost $5"):
+        assert typed in texts, typed
+    for text in texts.values():
+        assert text.get_parse_math() is False, text.get_text()
+    for ax in axes[:4]:  # the titles too (a title may name the client)
+        (title,) = [t for t in ax.findobj(Text) if t.get_text() == ax.get_title(loc="left")]
+        assert title.get_parse_math() is False
+    # drawn as typed, not as mathematics: as wide as the same text without the dollars' maths
+    renderer = drawn(axes[0])
+    label = by_gid(axes[0], "label:")["p2"]
+    plain = Text(0, 0, "$x^2$", fontsize=label.get_fontsize(), parse_math=False)
+    plain.set_figure(axes[0].get_figure(root=True))
+    assert label.get_window_extent(renderer).width == pytest.approx(
+        plain.get_window_extent(renderer).width, abs=1)
+
+
+def test_redacted_circles_name_rings_by_the_defaults():
+    from ipt_graph import notebook
+
+    client = _dollar_client()
+    default = list(vocab.default_ring_labels(3))
+    ax = new_axes()
+    plot_circle(client.inventory(1), ax=ax, redact=True)
+    assert [t.get_text() for _, t in sorted(by_gid(ax, "ringlabel:").items())] == default
+    figure = plot_circles(client, [1, 2], redact="role")
+    for ax in figure.axes[:2]:
+        assert [t.get_text() for _, t in sorted(by_gid(ax, "ringlabel:").items())] == default
+    ax = new_axes()
+    plot_circle(client.inventory(1), ax=ax)  # not redacted: the client's own
+    assert [t.get_text() for _, t in sorted(by_gid(ax, "ringlabel:").items())] == list(
+        client.ring_names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", style.FontWarning)
+        page = notebook.client_html(client, redact=True)
+    assert "cost $5" not in page and "x^2" not in page
+    assert ", ".join(default) in page
+
+
+def test_a_client_without_sessions_draws_an_empty_labelled_figure():
+    client = ig.Client("C-NOSESSIONS")
+    client.add_person("p1", role="friend")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure = plot_circles(client)
+        (ax,) = figure.axes
+        assert by_gid(ax, "empty")[""].get_text() == "no sessions recorded"
+        png(figure)
+        ax = new_axes()
+        plot_quadrant(client, ax=ax)
+        assert by_gid(ax, "empty")[""].get_text() == "no sessions recorded"
+        assert not by_gid(ax, "person:")
+        assert "no sessions" in ax.get_title(loc="left")
+        png(ax.get_figure(root=True))
+    client.add_session(1)
+    assert by_gid(plot_circles(client, sessions=[]).axes[0], "empty")
+    with pytest.raises(ValueError, match="labels must be one of"):
+        plot_circles(client, labels="some")
+
+
+def test_circles_draw_each_circle_once_and_size_the_panel_for_the_key(monkeypatch):
+    from ipt_graph.plotting import circles
+
+    calls = []
+    original = circles._ChangeDrawer.draw_marks
+    monkeypatch.setattr(circles._ChangeDrawer, "draw_marks",
+                        lambda self: (calls.append(self), original(self))[1])
+    client = crowded_client(n=30, ring=1)  # numbers in the first circle, names in the second
+    client.add_session(2)
+    for i in range(1, 30):
+        client.remove(2, f"p{i}")
+    figure = plot_circles(client, sessions=[1, 2])
+    assert len(calls) == 2  # one figure, each circle's marks drawn once
+    first, second, panel = figure.axes
+    assert all(t.get_text().isdigit() for ax in (first, second)
+               for t in by_gid(ax, "label:").values())
+    assert len(by_gid(figure.axes[2], "key:")) == 30
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.canvas.draw()
+    box = figure.bbox.extents
+    for text in by_gid(panel, "key").values():  # the key fits the widened figure
+        x0, y0, x1, _ = text.get_window_extent(renderer).extents
+        assert x0 >= box[0] - 0.5 and x1 <= box[2] + 0.5 and y0 >= box[1] - 0.5
+    # the circles keep their size: 3.7 inches each
+    for ax in (first, second):
+        assert ax.get_position().width * figure.get_figwidth() == pytest.approx(3.7)
+
+
+def test_timeline_wraps_a_long_role_transition():
+    client = ig.Client("C-WRAP")
+    client.add_session(1, date="2026-01-05")
+    old, new = "full-time night-shift warehouse supervisor", "retired grandparent caring daily"
+    client.add_problem_area("role_transition", primary=True, date="2025-12", old_role=old,
+                            new_role=new)
+    ax = new_axes(figsize=(7.1, 3.6))
+    plot_timeline(client, ax=ax)
+    text = by_gid(ax, "eventlabel:")["transition0"].get_text()
+    lines = text.split("\n")
+    assert len(lines) > 1 and all(len(line) <= 40 for line in lines)
+    assert " ".join(lines) == f"role transition: {old} \u2192 {new}"
+
+
+@pytest.mark.parametrize("right", [0.7, 0.5])
+def test_quadrant_keeps_the_rating_scale_on_narrow_axes(right):
+    figure = Figure(figsize=(7.1, 4.6), dpi=100)
+    FigureCanvasAgg(figure)
+    figure.subplots_adjust(right=right)
+    ax = figure.add_subplot()
+    plot_quadrant(small_client(), ax=ax)
+    drawn(ax)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert -3 < x0 < 0.5 and 6.5 < x1 < 9  # the square fills the axes: no collapse
+    assert -3 < y0 < 0.5 and 6.5 < y1 < 12
+    legend = ax.get_legend().get_window_extent(figure.canvas.get_renderer())
+    assert legend.x0 >= ax.transData.transform((6.5, 0))[0]  # beside the square

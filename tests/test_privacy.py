@@ -897,9 +897,6 @@ def test_nothing_goes_to_the_root_logger(caplog):
     _clean(buffer.getvalue(), caplog.text)
 
 
-@pytest.mark.xfail(strict=True, reason="redacted views still show the client's typed ring "
-                   "labels (free text): notebook.client_html's rings fact and the circles "
-                   "drawn with redact=True should use vocab.default_ring_labels(rings)")
 def test_redacted_views_leave_typed_ring_labels_out():
     from ipt_graph.report import render_html
 

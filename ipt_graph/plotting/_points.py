@@ -202,7 +202,7 @@ def title_above(ax: Axes, text: str, frame: Frame, x_data: float) -> None:
         ax.get_figure(root=False).transSubfigure).extents
     px = frame.to_px(x_data, 0.0)[0]
     ax.set_title(text, fontsize=10, loc="left", x=max((px - x0) / (x1 - x0), 0.0),
-                 y=min((frame.top - y0) / (y1 - y0), 1.0))
+                 y=min((frame.top - y0) / (y1 - y0), 1.0), parse_math=False)
 
 
 def _key_top(ax: Axes, frame: Frame, legend_height: float) -> float:

@@ -195,6 +195,7 @@ class _CircleDrawer:
         self.inventory = inventory
         self.client = inventory.client
         self.ax = ax
+        self.redact = redact
         self.rings = inventory.rings
         self.labels = labels
         self.show_ties = ties
@@ -213,6 +214,7 @@ class _CircleDrawer:
         self.figure = ax.get_figure(root=False)
         self.dpi = ax.get_figure(root=True).dpi
         self.result: _Result | None = None
+        self.handles: list[tuple[Any, str]] = []
         self.title_loc = "left"
 
     # --- positions --------------------------------------------------------------------------
@@ -254,6 +256,12 @@ class _CircleDrawer:
     # --- drawing ----------------------------------------------------------------------------
 
     def draw(self) -> None:
+        self.draw_marks()
+        self.place()
+        self.draw_labels()
+
+    def draw_marks(self) -> None:
+        """Everything but the texts: rings, sectors, ties, people and the change marks."""
         ax = self.ax
         ax.set_axis_off()
         self._draw_rings()
@@ -262,9 +270,23 @@ class _CircleDrawer:
             self._draw_ties()
         self._draw_people()
         self._draw_extras()
-        handles = self._legend_handles()
-        self.result = self._place(handles)
-        self._draw_texts(self.result, handles)
+        self.handles = self._legend_handles()
+
+    def place(self, labels: str | None = None) -> _Result:
+        """Decide where every text goes (without drawing any); ``labels`` changes the mode.
+
+        May be called again, e.g. with ``"numbers"`` when circles side by side must agree:
+        only the placement is redone, never the marks.
+        """
+        if labels is not None:
+            self.labels = labels
+        self.result = self._place(self.handles)
+        return self.result
+
+    def draw_labels(self) -> None:
+        """Draw the texts where :meth:`place` put them, and the title."""
+        ax = self.ax
+        self._draw_texts(self.result, self.handles)
         if self.title:
             text = self.title if isinstance(self.title, str) else (
                 f"{self.client.client_id} \u00b7 session {self.inventory.session}")
@@ -272,7 +294,8 @@ class _CircleDrawer:
             if self.title_loc == "center":
                 x0, _, x1, _ = self.geometry.box
                 x = (self.geometry.cx - x0) / (x1 - x0)
-            ax.set_title(text, fontsize=10, loc=self.title_loc, x=x, y=top)
+            ax.set_title(text, fontsize=10, loc=self.title_loc, x=x, y=top,
+                         parse_math=False)
         style.check_glyphs([p.label for p in self.labelled()])
 
     def _draw_extras(self) -> None:
@@ -627,10 +650,17 @@ class _CircleDrawer:
             out[ring] = (start + width / 2) % 360.0
         return out
 
+    def ring_names(self) -> tuple[str, ...]:
+        """The rings' names: the client's own, or the defaults when redacting (the client's
+        ring labels are free text)."""
+        if self.redact is not None:
+            return vocab.default_ring_labels(self.rings)
+        return self.client.ring_names
+
     def _ring_label_boxes(self, geometry: _Geometry, renderer,
                           occupancy: lab.Occupancy) -> None:
         self._ring_labels = []
-        for ring, name in enumerate(self.client.ring_names, start=1):
+        for ring, name in enumerate(self.ring_names(), start=1):
             angle = self.ring_label_angles()[ring]
             rotation = _tangential(angle)
             x, y = polar(ring_middle(ring, self.rings), angle)

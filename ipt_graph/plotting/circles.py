@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure
@@ -23,7 +24,14 @@ from .. import vocab
 from . import labels as lab
 from . import style
 from ._common import DECEASED_MARK, PersonView, check_redact, check_sessions, redacted_labels
-from .circle import GHOST_SIZE, _CircleDrawer, _Mark, draw_legend, legend_handles
+from .circle import (
+    _LABEL_MODES,
+    GHOST_SIZE,
+    _CircleDrawer,
+    _Mark,
+    draw_legend,
+    legend_handles,
+)
 from .layout import circle_layout
 
 if TYPE_CHECKING:
@@ -163,77 +171,108 @@ def plot_circles(
     """
     from ..change import compare
 
+    if labels not in _LABEL_MODES:
+        raise ValueError(f"labels must be one of {', '.join(_LABEL_MODES)}, got {labels!r}")
     numbers = check_sessions(client, sessions)
     if sessions is None and len(numbers) > 2:
         numbers = [numbers[0], numbers[-1]]
     redact_mode = check_redact(redact)
-    names = redacted_labels(client, redact_mode)
-    inventories = {inv.session: inv for inv in client.inventories()}
-    options = dict(redact_mode=redact_mode, ties=ties, desired=desired, threshold=threshold,
-                   kwargs=kwargs, names=names, inventories=inventories, compare=compare)
-    panel_width = 2.3
-    mode = labels
     with style.rc():
-        for _ in range(3):
-            figure, drawers, needed = _build(client, numbers, mode, panel_width, figsize, dpi,
-                                             **options)
-            numbered = [d.result.numbered for d in drawers]
-            if labels == "auto" and any(numbered) and not all(numbered):
-                mode = "numbers"
-                continue
-            if needed > panel_width + 1e-6 and figsize is None:
-                panel_width = needed
-                mode = "numbers" if any(numbered) else mode
-                continue
-            break
+        if not numbers:
+            return _empty(client, figsize, dpi)
+        names = redacted_labels(client, redact_mode)
+        inventories = {inv.session: inv for inv in client.inventories()}
+        # the circles are 3.7 inches wide whatever the panel's width (unless figsize is
+        # given): the figure is built once, and widened at the end if the key needs it
+        panel_width = _PANEL_WIDTH
+        count = len(numbers)
+        figure = Figure(figsize=figsize or (3.7 * count + panel_width + 0.1, 4.2), dpi=dpi)
+        grid = figure.add_gridspec(1, count + 1, width_ratios=[3.7] * count + [panel_width],
+                                   wspace=0.0, top=0.92, bottom=0.02,
+                                   **_side_margins(figure.get_figwidth()))
+        axes = [figure.add_subplot(grid[0, i]) for i in range(count)]
+        panel = figure.add_subplot(grid[0, count])
+        panel.set_axis_off()
+        layout = circle_layout(client)
+        drawers = []
+        for i, (ax, number) in enumerate(zip(axes, numbers, strict=True)):
+            change = compare(inventories[numbers[i - 1]], inventories[number],
+                             threshold=threshold) if i else None
+            drawer = _ChangeDrawer(
+                inventories[number], ax, change, names, redact=redact_mode, labels=labels,
+                ties=ties, desired=desired, legend=False, key=False, threshold=threshold,
+                title=f"session {number}", layout=layout, marker_kwargs=kwargs)
+            drawer.draw_marks()
+            drawer.place()
+            drawers.append(drawer)
+        # one labelling for the figure: when any circle needs numbers, every circle numbers
+        # (only the labels of the others are placed again)
+        if labels == "auto" and any(d.result.numbered for d in drawers):
+            for drawer in drawers:
+                if not drawer.result.numbered:
+                    drawer.place("numbers")
+        for drawer in drawers:
+            drawer.draw_labels()
+        entries: dict[str, Any] = {}
+        for drawer in drawers:
+            entries |= drawer.legend_entries
+        handles = legend_handles(entries) + change_handles(entries)
+        key, needed = _panel_legend(panel, handles, drawers)
+        if figsize is None and needed > panel_width + 1e-6:
+            _widen_panel(figure, grid, [*axes, panel], count, needed)
+        _draw_key(panel, key)
     return figure
 
 
-def _build(client, numbers, mode, panel_width, figsize, dpi, **options):
-    """One attempt: the figure, its drawers and the panel width its key needs (inches)."""
-    count = max(len(numbers), 1)
-    figure = Figure(figsize=figsize or (3.7 * count + panel_width + 0.1, 4.2), dpi=dpi)
-    width = figure.get_figwidth()
-    grid = figure.add_gridspec(1, count + 1, width_ratios=[3.7] * count + [panel_width],
-                               left=0.05 / width, right=1 - 0.05 / width, top=0.92,
-                               bottom=0.02, wspace=0.0)
-    axes = [figure.add_subplot(grid[0, i]) for i in range(count)]
-    panel = figure.add_subplot(grid[0, count])
-    panel.set_axis_off()
-    layout = circle_layout(client)
-    drawers = _draw_all(axes, numbers, options["inventories"], options["compare"],
-                        options["names"], layout, mode, options["redact_mode"],
-                        options["ties"], options["desired"], options["threshold"],
-                        options["kwargs"])
-    entries: dict[str, Any] = {}
-    for drawer in drawers:
-        entries |= drawer.legend_entries
-    handles = legend_handles(entries) + change_handles(entries)
-    needed = _draw_panel(panel, handles, drawers)
-    return figure, drawers, needed
+#: The panel's width (inches) beside the circles when it holds only the legend.
+_PANEL_WIDTH = 2.3
 
 
-def _draw_all(axes, numbers, inventories, compare, names, layout, mode, redact_mode, ties,
-              desired, threshold, kwargs) -> list[_ChangeDrawer]:
-    drawers = []
-    for i, (ax, number) in enumerate(zip(axes, numbers, strict=True)):
-        change = compare(inventories[numbers[i - 1]], inventories[number],
-                         threshold=threshold) if i else None
-        drawer = _ChangeDrawer(
-            inventories[number], ax, change, names, redact=redact_mode, labels=mode,
-            ties=ties, desired=desired, legend=False, key=False, threshold=threshold,
-            title=f"session {number}", layout=layout, marker_kwargs=kwargs)
-        drawer.draw()
-        drawers.append(drawer)
-    return drawers
+def _side_margins(width: float) -> dict[str, float]:
+    """0.05 inches left and right of the grid, as fractions of the figure's width."""
+    return dict(left=0.05 / width, right=1 - 0.05 / width)
 
 
-def _draw_panel(panel: Axes, handles: list[tuple[Any, str]],
-                drawers: list[_ChangeDrawer]) -> float:
-    """The shared legend at the top of the last axes and, when numbered, the key below.
+def _widen_panel(figure: Figure, grid, axes: list[Axes], count: int, panel_width: float) -> None:
+    """Make the panel ``panel_width`` inches wide by widening the figure; the circles keep
+    their size (and so everything drawn on them, which is placed relative to their axes)."""
+    figure.set_figwidth(3.7 * count + panel_width + 0.1)
+    grid.set_width_ratios([3.7] * count + [panel_width])
+    grid.update(**_side_margins(figure.get_figwidth()))
+    for ax in axes:  # GridSpec.update only moves the axes of pyplot's figures
+        ax.set_position(ax.get_subplotspec().get_position(figure))
+        ax.set_in_layout(True)
 
-    Returns the width (inches) the panel needs to hold them.
-    """
+
+def _empty(client: Client, figsize: tuple[float, float] | None, dpi: float) -> Figure:
+    """A client without sessions: an empty figure that says so."""
+    figure = Figure(figsize=figsize or (3.7 + _PANEL_WIDTH + 0.1, 4.2), dpi=dpi)
+    ax = figure.add_subplot()
+    ax.set_axis_off()
+    ax.set_title(f"{client.client_id} \u00b7 closeness circles", fontsize=10, loc="left",
+                 parse_math=False)
+    ax.text(0.5, 0.5, "no sessions recorded", transform=ax.transAxes, ha="center",
+            va="center", fontsize=style.LABEL_FONTSIZE, color="#555555", gid="empty")
+    return figure
+
+
+@dataclass
+class _Key:
+    """The key's entries and where they go: (person, text), rows per column, line height,
+    column width and the top of the first row (pixels from the panel's bottom)."""
+
+    entries: list[tuple[PersonView, str]]
+    rows: int
+    line: float
+    column: float
+    top: float
+
+
+def _panel_legend(panel: Axes, handles: list[tuple[Any, str]],
+                  drawers: list[_ChangeDrawer]) -> tuple[_Key | None, float]:
+    """The shared legend at the top of the last axes, and the key to draw below it when
+    people are numbered (measured, not drawn). Returns the key and the width (inches) the
+    panel needs to hold both."""
     legend = draw_legend(panel, handles, loc="upper left", bbox_to_anchor=(0.02, 1.0),
                          borderaxespad=0.0)
     renderer = lab.renderer_of(panel)
@@ -242,8 +281,7 @@ def _draw_panel(panel: Axes, handles: list[tuple[Any, str]],
     legend_extent = legend.get_window_extent(renderer)
     needed = legend_extent.width / dpi + 0.1
     if not any(d.result.numbered for d in drawers):
-        return needed
-    legend_height = legend_extent.height
+        return None, needed
     people: dict[str, PersonView] = {}
     stages: dict[str, list[str]] = {}
     deceased: set[str] = set()
@@ -255,29 +293,38 @@ def _draw_panel(panel: Axes, handles: list[tuple[Any, str]],
             seen = stages.setdefault(person.person_id, [])
             if person.dispute_stage and (not seen or seen[-1] != person.dispute_stage):
                 seen.append(person.dispute_stage)
-    ordered = sorted(people.values(), key=lambda p: p.number)
-    texts = []
-    for person in ordered:
+    entries = []
+    for person in sorted(people.values(), key=lambda p: p.number):
         text = f"{person.number}  {person.name}"
         if person.person_id in deceased:
             text += f" {DECEASED_MARK}"
         if stages[person.person_id]:
             text += " (" + " \u2192 ".join(stages[person.person_id]) + ")"
-        texts.append(text)
-    sizes = [lab.measure(panel, t, renderer, fontsize=style.MIN_FONTSIZE) for t in texts]
-    if not sizes:
-        return needed
+        entries.append((person, text))
+    if not entries:
+        return None, needed
+    sizes = [lab.measure(panel, t, renderer, fontsize=style.MIN_FONTSIZE) for _, t in entries]
     pt = dpi / 72
     line = max(h for _, h in sizes) + 2 * pt
-    top = box.height - legend_height - line
+    top = box.height - legend_extent.height - line
     rows = max(int((top - line) // line), 1)
     column = max(w for w, _ in sizes) + 8 * pt
-    panel.text(0.02, top / box.height, "key", transform=panel.transAxes, ha="left", va="top",
-               fontsize=style.LABEL_FONTSIZE, fontweight="bold", gid="keytitle")
-    for i, (person, text) in enumerate(zip(ordered, texts, strict=True)):
-        col, row = divmod(i, rows)
-        panel.text(0.02 + col * column / box.width, (top - (row + 1.3) * line) / box.height, text,
+    # the key starts 2 % of the panel's width in: solve width = 0.02 width + columns + 0.1
+    columns = math.ceil(len(entries) / rows) * column / dpi
+    return _Key(entries, rows, line, column, top), max(needed, (columns + 0.1) / 0.98)
+
+
+def _draw_key(panel: Axes, key: _Key | None) -> None:
+    """The key below the legend, in columns, for the panel's final size."""
+    if key is None:
+        return
+    box = panel.get_window_extent(lab.renderer_of(panel))
+    panel.text(0.02, key.top / box.height, "key", transform=panel.transAxes, ha="left",
+               va="top", fontsize=style.LABEL_FONTSIZE, fontweight="bold", gid="keytitle")
+    for i, (person, text) in enumerate(key.entries):
+        col, row = divmod(i, key.rows)
+        panel.text(0.02 + col * key.column / box.width,
+                   (key.top - (row + 1.3) * key.line) / box.height, text,
                    transform=panel.transAxes, ha="left", va="top", fontsize=style.MIN_FONTSIZE,
                    color=style.INK, fontweight="bold" if person.focus else "normal",
                    gid=f"key:{person.person_id}")
-    return max(needed, (0.02 * box.width + math.ceil(len(texts) / rows) * column) / dpi + 0.1)

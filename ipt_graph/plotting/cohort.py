@@ -228,7 +228,8 @@ def plot_jacobson(
                     borderaxespad=0.0, title=f"{int(shown.sum())} clients (\u2265 2 scores)")
         if title:
             ax.set_title(title if isinstance(title, str) else
-                         f"{spec.title}: start against end", fontsize=10, loc="left")
+                         f"{spec.title}: start against end", fontsize=10, loc="left",
+                         parse_math=False)
     return ax
 
 
@@ -399,7 +400,8 @@ def plot_cohort_trajectories(
         if title:
             what = "by primary problem area" if by else "all clients"
             ax.set_title(title if isinstance(title, str) else
-                         f"Mean per session, {what} ({band})", fontsize=10, loc="left")
+                         f"Mean per session, {what} ({band})", fontsize=10, loc="left",
+                         parse_math=False)
     return ax
 
 

@@ -104,7 +104,8 @@ def plot_metrics(
         _end_labels(ax, ends, sessions)
         if title:
             ax.set_title(title if isinstance(title, str) else
-                         f"{client.client_id} \u00b7 network measures", fontsize=10, loc="left")
+                         f"{client.client_id} \u00b7 network measures", fontsize=10, loc="left",
+                         parse_math=False)
     return ax
 
 

@@ -145,7 +145,8 @@ def plot_outcomes(
         _fit_legend(ax, handles, low, high)
         if title:
             ax.set_title(title if isinstance(title, str) else
-                         f"{client.client_id} \u00b7 {spec.title}", fontsize=10, loc="left")
+                         f"{client.client_id} \u00b7 {spec.title}", fontsize=10, loc="left",
+                         parse_math=False)
         if not scores:
             ax.text(0.5, 0.5, f"no {spec.title} recorded", transform=ax.transAxes,
                     ha="center", va="center", fontsize=style.LABEL_FONTSIZE, color="#555555",

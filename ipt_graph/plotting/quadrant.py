@@ -38,6 +38,9 @@ _LOW, _HIGH = vocab.RATING_MIN - 0.5, vocab.RATING_MAX + 0.5
 #: Radius (rating units) of the circle on which people sharing a grid point are dodged.
 DODGE_RADIUS = 0.2
 _GONE = "#AAAAAA"
+#: The square never gets narrower than this share of the room in the axes: the legend and
+#: key move out of the axes instead.
+_MIN_SQUARE = 0.6
 
 
 def dodge(count: int) -> list[tuple[float, float]]:
@@ -180,8 +183,19 @@ def _draw(ax, client, inventories, redact, labels, legend, key, threshold, title
         pt = ax.get_figure(root=True).dpi / 72
         # the spines sit at the edge of the square, inside the axes, with room for their
         # tick labels and two-line axis labels, so nothing falls outside the axes
-        used = equal_frame(ax, (_LOW, _HIGH, _LOW, _HIGH), (44 * pt, 42 * pt, 14 * pt, 16 * pt),
-                           panel_width, centre=False)
+        margins = (44 * pt, 42 * pt, 14 * pt, 16 * pt)
+        x0, y0, x1, y1 = ax.get_position(original=True).transformed(
+            ax.get_figure(root=False).transSubfigure).extents
+        wide = x1 - x0 - margins[0] - margins[2]
+        high = y1 - y0 - margins[1] - margins[3]
+        outside = bool(panel_width) and (
+            wide - panel_width - 6 * pt < _MIN_SQUARE * min(wide, high))
+        # narrow axes: the square keeps the rating scale at its size and the legend and key
+        # go right of the axes (into the figure's margin) rather than shrink it
+        used = equal_frame(ax, (_LOW, _HIGH, _LOW, _HIGH), margins,
+                           0.0 if outside else panel_width, centre=False)
+        if outside:
+            used.panel_x0 = x1 + 6 * pt
         (bx0, by0), (bx1, by1) = used.to_px(_LOW, _LOW), used.to_px(_HIGH, _HIGH)
         used.bounds = (bx0 + 1, by0 + 1, bx1 - 1, by1 - 1)
         return used
@@ -196,10 +210,16 @@ def _draw(ax, client, inventories, redact, labels, legend, key, threshold, title
     _, used = label_points(ax, items, marks=marks, frame=frame, handles=handles, labels=labels,
                            key=key, fixed=fixed)
     _axes_dress(ax, used)
+    sessions = [inv.session for inv in inventories]
+    if not sessions:  # the empty square, said so
+        middle = (_LOW + _HIGH) / 2
+        ax.text(middle, middle, "no sessions recorded", ha="center", va="center",
+                fontsize=style.LABEL_FONTSIZE, color="#555555", zorder=6, gid="empty",
+                bbox=dict(boxstyle="square,pad=0.3", facecolor="white", edgecolor="none",
+                          alpha=0.8))
     if title:
-        sessions = [inv.session for inv in inventories]
-        span = (f"session {sessions[0]}" if len(sessions) == 1
-                else f"sessions {sessions[0]}\u2013{sessions[-1]}")
+        span = ("no sessions" if not sessions else f"session {sessions[0]}"
+                if len(sessions) == 1 else f"sessions {sessions[0]}\u2013{sessions[-1]}")
         title_above(ax, title if isinstance(title, str) else
                     f"{client.client_id} \u00b7 support \u00d7 conflict \u00b7 {span}", used,
                     _LOW)

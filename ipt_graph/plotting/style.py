@@ -212,10 +212,13 @@ def shapes_complex_text() -> bool:
 def rc() -> Iterator[None]:
     """An rc context with the font fallback list and ipt_graph's quiet defaults.
 
-    Used inside each plotting function; matplotlib's global settings are left alone.
+    Used inside each plotting function; matplotlib's global settings are left alone. Text
+    is drawn literally (``text.parse_math`` off): labels are typed by people, and a ``$`` in
+    one must show as a dollar sign, never start mathematics.
     """
     with mpl.rc_context({
         "font.family": list(font_families()),
+        "text.parse_math": False,
         "legend.frameon": False,
         "legend.fontsize": LABEL_FONTSIZE,
         "legend.title_fontsize": LABEL_FONTSIZE,

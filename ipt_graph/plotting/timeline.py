@@ -13,6 +13,7 @@ axis, the symptom score at each session.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import matplotlib.dates as mdates
@@ -36,6 +37,9 @@ _EVENT = style.OKABE_ITO["blue"]
 _SCORE = style.OKABE_ITO["blue"]
 #: Height of the symptom strip, as a fraction of the axes.
 STRIP = 0.3
+#: A role transition's "old role -> new role" (free text) is wrapped at this many characters,
+#: on at most three lines.
+WRAP = 40
 
 
 def plot_timeline(
@@ -96,6 +100,8 @@ def _event_rows(client: Client, names: dict[str, str],
             text = "role transition"
             if redact is None and area.old_role and area.new_role:  # free text: not redacted
                 text += f": {area.old_role} \u2192 {area.new_role}"
+                text = "\n".join(textwrap.wrap(text, WRAP, max_lines=3, placeholder=" \u2026",
+                                               break_on_hyphens=False))
             rows.append(dict(key=f"transition{i}", start=start, end=end, text=text,
                              onset=False, exact=start == end, transition=True))
     rows.sort(key=lambda r: (r["start"], r["key"]))
@@ -205,7 +211,7 @@ def _draw(ax: Axes, client: Client, redact: str | None, instrument: str | None,
                 borderaxespad=0.3, handlelength=1.5, columnspacing=1.0)
     if title:
         ax.set_title(title if isinstance(title, str) else f"{client.client_id} \u00b7 life chart",
-                     fontsize=10, loc="left", pad=18)
+                     fontsize=10, loc="left", pad=18, parse_math=False)
     style.check_glyphs([r["text"] for r in events])
 
 
