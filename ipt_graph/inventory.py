@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import pandas as pd
 
 from . import vocab
@@ -20,6 +19,8 @@ from .errors import NotFoundError
 from .model import RATING_FIELDS, MapState, PersonState, walk
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .model import Client, Person
 
 __all__ = ["Inventory", "closeness"]
@@ -225,6 +226,8 @@ class Inventory:
         describe (DOMAIN.md §7), so that ``nx.effective_size(G, nodes=["ego"],
         weight="strength")`` equals ``metrics()["effective_size_weighted"]``.
         """
+        import networkx as nx  # only here: most work never needs a graph object
+
         graph = nx.Graph(client_id=self.client_id, session=self.session, rings=self.rings)
         graph.add_node("ego", kind="ego")
         kept = set()
