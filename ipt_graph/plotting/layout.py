@@ -27,7 +27,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from .. import vocab
@@ -201,6 +200,8 @@ def network_positions(client: Client, seed: int = 7) -> dict[str, tuple[float, f
     closeness circle, so people stay near their sector, and is seeded, so the same record
     always gives the same picture; one layout serves every session.
     """
+    import networkx as nx  # only the network view needs it
+
     layout = circle_layout(client)
     graph = nx.Graph()
     graph.add_node("ego")
