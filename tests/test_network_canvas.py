@@ -20,13 +20,12 @@ from ipt_graph.io.mapping import (
     ImportReport,
     client_code,
     load_mapping,
-    parse_csv,
     ring_of_distance,
     ring_radii,
     sociogram_distance,
-    source_files,
 )
 from ipt_graph.io.network_canvas import read_network_canvas, read_protocol
+from ipt_graph.io.sources import parse_csv, source_files
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "examples" / "network_canvas"
 EXPORT = EXAMPLE / "export"

@@ -5,7 +5,8 @@
 * :mod:`~ipt_graph.io.egor` — egor's three tables (egos, alters, aaties);
 * :mod:`~ipt_graph.io.graphml` — one GraphML file per client session; Network Canvas GraphML.
 
-Importers take a mapping (:mod:`~ipt_graph.io.mapping`) and return an ``ImportResult``: the
+Importers read their files through :mod:`~ipt_graph.io.sources` (lenient CSV, folders, zips
+with bomb caps), take a mapping (:mod:`~ipt_graph.io.mapping`) and return an ``ImportResult``: the
 clients and a report of what could not be mapped, placed or linked, naming rows and UUIDs,
 never names.
 """

@@ -50,19 +50,16 @@ from .mapping import (
     PersonLinker,
     RowReader,
     SessionData,
-    Table,
     TieSpec,
     assemble_client,
     client_code,
-    frame_table,
     load_mapping,
     parse_bool,
-    parse_csv,
     parse_number,
     ring_radii,
-    sniff_separator,
     valid_client_id,
 )
+from .sources import Table, frame_table, parse_csv, sniff_separator
 
 __all__ = ["read_egor", "write_egor"]
 

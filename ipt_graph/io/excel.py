@@ -49,7 +49,7 @@ from .. import vocab
 from ..errors import CaseFileError, Problem, ValidationError
 from ..model import Client, _describe_record
 from .casefile import atomic_write
-from .mapping import ZIP_ERRORS
+from .sources import ZIP_ERRORS
 
 __all__ = [
     "MAX_FILE_BYTES",

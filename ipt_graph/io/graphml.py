@@ -47,7 +47,7 @@ import pandas as pd
 from .. import vocab
 from ..errors import Problem, ValidationError
 from ..model import RATING_FIELDS, TEXT_RATING_FIELDS, Client, measure_total
-from .mapping import ImportMapping, ImportReport, ImportResult, Table, load_mapping, source_files
+from .mapping import ImportMapping, ImportReport, ImportResult, load_mapping
 from .network_canvas import (
     Protocol,
     RawSession,
@@ -58,6 +58,7 @@ from .network_canvas import (
     import_sessions,
     read_protocol,
 )
+from .sources import Table, source_files
 
 __all__ = ["read_graphml", "read_network_canvas_graphml", "write_graphml"]
 

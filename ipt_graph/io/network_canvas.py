@@ -29,7 +29,7 @@ How an export becomes clients:
 
 Older exports name the keys ``_egoID``, ``_caseID``, ``_uid``, ``_sessionStart``...: both are
 read. Older exporters left line breaks in free text unquoted; such rows are repaired when that
-is unambiguous and reported (:func:`~ipt_graph.io.mapping.parse_csv`).
+is unambiguous and reported (:func:`~ipt_graph.io.sources.parse_csv`).
 """
 
 from __future__ import annotations
@@ -48,25 +48,27 @@ from .. import vocab
 from ..errors import Problem, ValidationError
 from ..model import Client
 from .mapping import (
-    ZIP_ERRORS,
     ImportMapping,
     ImportReport,
     ImportResult,
     PersonLinker,
     RowReader,
     SessionData,
-    Table,
     assemble_client,
-    check_zip_sizes,
     client_code,
-    damaged_zip,
     load_mapping,
-    parse_csv,
     parse_number,
-    read_zip_member,
     ring_of_distance,
     ring_radii,
     sociogram_distance,
+)
+from .sources import (
+    ZIP_ERRORS,
+    Table,
+    check_zip_sizes,
+    damaged_zip,
+    parse_csv,
+    read_zip_member,
     source_files,
 )
 
@@ -602,8 +604,8 @@ def read_network_canvas(
     path : str or Path
         The export: a folder (searched recursively), a ``.zip``, or one session's file.
         macOS metadata (``__MACOSX/``, ``.DS_Store``) is skipped; zips are checked for zip
-        bombs (:data:`~ipt_graph.io.mapping.MAX_TOTAL_BYTES`,
-        :data:`~ipt_graph.io.mapping.MAX_RATIO`).
+        bombs (:data:`~ipt_graph.io.sources.MAX_TOTAL_BYTES`,
+        :data:`~ipt_graph.io.sources.MAX_RATIO`).
     mapping : dict, path to a TOML file, or ImportMapping
         Which variables are the ring, support, conflict, role, label and status, how their
         values map, which edge types are which tie kinds (:mod:`ipt_graph.io.mapping`).
